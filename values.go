@@ -1,0 +1,392 @@
+package bubblehouse
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// This file holds the scalar types of the Bubblehouse wire format
+// (https://app.bubblehouse.com/apidocs/calling/values): IDs, exact money,
+// calendar dates and times. Each one decodes leniently, because the API may
+// send values the documentation does not show, and encodes exactly as the
+// API documents.
+
+// BHID is a Bubblehouse ID (a "bubbleflake"): 16 lowercase hex digits on the
+// wire, such as "0000018abc123def". The same object has different IDs in
+// Bubblehouse's development and production environments.
+//
+// BHID is kept as the string the API sent, so an ID of an unexpected shape
+// never fails a call. JSON null and "" decode to the empty BHID.
+type BHID string
+
+// IsZero reports whether the ID is absent (empty, or the all-zero ID the API
+// uses for "none").
+func (id BHID) IsZero() bool {
+	return id == "" || strings.Trim(string(id), "0") == ""
+}
+
+// String returns the ID as the API sent it.
+func (id BHID) String() string { return string(id) }
+
+// UnmarshalJSON accepts a JSON string or null.
+func (id *BHID) UnmarshalJSON(b []byte) error {
+	if isJSONNull(b) {
+		*id = ""
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("bubblehouse: BHID must be a JSON string: %w", err)
+	}
+	*id = BHID(s)
+	return nil
+}
+
+// bhidEpoch is the start of bubbleflake time. [INF] From the API author's
+// public flake package; the documentation does not state it.
+var bhidEpoch = time.Date(2020, time.January, 1, 0, 0, 0, 0, time.UTC)
+
+// Time returns the creation time encoded in the ID, when the ID has the
+// 16-hex-digit bubbleflake shape (40 bits of milliseconds since 2020-01-01
+// UTC, then node and sequence bits). This layout is inferred from the API
+// author's public code, not documented; ok is false for any other shape.
+func (id BHID) Time() (t time.Time, ok bool) {
+	if len(id) != 16 {
+		return time.Time{}, false
+	}
+	v, err := strconv.ParseUint(string(id), 16, 64)
+	if err != nil || v == 0 {
+		return time.Time{}, false
+	}
+	ms := int64(v >> 24)
+	return bhidEpoch.Add(time.Duration(ms) * time.Millisecond), true
+}
+
+// microsPerUnit is the scale of Bubblehouse's monetary values: the API keeps
+// money as an int64 premultiplied by one million.
+const microsPerUnit = 1_000_000
+
+// Money is an exact monetary amount in millionths of the currency unit, the
+// way Bubblehouse stores it. It is never a float.
+//
+// On the wire the API sends money as a decimal string ("42.990000"); Money
+// decodes a decimal string of any precision up to six fractional digits, and
+// a JSON integer in micro-units, which the API also accepts. It encodes as a
+// string with six fractional digits. Fields that may be absent or null are
+// *Money, so that "no value" and zero stay apart.
+type Money struct {
+	micros int64
+}
+
+// MoneyFromMicros returns the amount of micros millionths of a unit:
+// MoneyFromMicros(1_500_000) is 1.50.
+func MoneyFromMicros(micros int64) Money { return Money{micros: micros} }
+
+// Micros returns the amount in millionths of the currency unit.
+func (m Money) Micros() int64 { return m.micros }
+
+// IsZero reports whether the amount is zero.
+func (m Money) IsZero() bool { return m.micros == 0 }
+
+// ErrInvalidMoney is returned (wrapped) when a monetary value cannot be
+// represented exactly: not a decimal number, more than six fractional
+// digits, a float on the wire, or beyond the int64 range.
+var ErrInvalidMoney = errors.New("bubblehouse: invalid monetary value")
+
+// ParseMoney parses a decimal string such as "42.99", "-1", "1250.00" or
+// "0.000001". It accepts at most six fractional digits, since any more could
+// not be held exactly.
+func ParseMoney(s string) (Money, error) {
+	orig := s
+	if s == "" {
+		return Money{}, fmt.Errorf("%w: empty string", ErrInvalidMoney)
+	}
+	neg := false
+	switch s[0] {
+	case '-':
+		neg = true
+		s = s[1:]
+	case '+':
+		s = s[1:]
+	}
+	intPart, frac, hasDot := strings.Cut(s, ".")
+	if intPart == "" && (!hasDot || frac == "") {
+		return Money{}, fmt.Errorf("%w: %q has no digits", ErrInvalidMoney, orig)
+	}
+	if len(frac) > 6 {
+		return Money{}, fmt.Errorf("%w: %q has more than 6 fractional digits", ErrInvalidMoney, orig)
+	}
+	if !allDigits(intPart) || !allDigits(frac) {
+		return Money{}, fmt.Errorf("%w: %q is not a decimal number", ErrInvalidMoney, orig)
+	}
+	var units uint64
+	if intPart != "" {
+		var err error
+		units, err = strconv.ParseUint(intPart, 10, 64)
+		if err != nil {
+			return Money{}, fmt.Errorf("%w: %q is out of range", ErrInvalidMoney, orig)
+		}
+	}
+	var fracMicros uint64
+	for i := 0; i < 6; i++ {
+		fracMicros *= 10
+		if i < len(frac) {
+			fracMicros += uint64(frac[i] - '0')
+		}
+	}
+	const limit = uint64(1) << 63 // |math.MinInt64|
+	if units > (limit-fracMicros)/microsPerUnit {
+		return Money{}, fmt.Errorf("%w: %q is out of range", ErrInvalidMoney, orig)
+	}
+	total := units*microsPerUnit + fracMicros
+	if neg {
+		return Money{micros: int64(-total)}, nil //nolint:gosec // total <= 1<<63 was checked above
+	}
+	if total == limit {
+		return Money{}, fmt.Errorf("%w: %q is out of range", ErrInvalidMoney, orig)
+	}
+	return Money{micros: int64(total)}, nil
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// String formats the amount with exactly six fractional digits, as the API
+// does: "42.990000", "-0.500000".
+func (m Money) String() string {
+	return string(m.appendText(make([]byte, 0, 24)))
+}
+
+func (m Money) appendText(b []byte) []byte {
+	u := uint64(m.micros)
+	if m.micros < 0 {
+		b = append(b, '-')
+		u = uint64(-m.micros) // also right for math.MinInt64, by wrap-around
+	}
+	b = strconv.AppendUint(b, u/microsPerUnit, 10)
+	frac := u % microsPerUnit
+	b = append(b, '.')
+	for d := uint64(microsPerUnit / 10); d > 0; d /= 10 {
+		b = append(b, byte('0'+frac/d%10))
+	}
+	return b
+}
+
+// MarshalJSON encodes the amount as a decimal string with six fractional
+// digits, the form the API sends.
+func (m Money) MarshalJSON() ([]byte, error) {
+	b := make([]byte, 0, 26)
+	b = append(b, '"')
+	b = m.appendText(b)
+	return append(b, '"'), nil
+}
+
+// UnmarshalJSON decodes a decimal string or a JSON integer in micro-units.
+// JSON null leaves the value unchanged (use *Money to see it).
+func (m *Money) UnmarshalJSON(b []byte) error {
+	if isJSONNull(b) {
+		return nil
+	}
+	if len(b) > 0 && b[0] == '"' {
+		var s string
+		if err := json.Unmarshal(b, &s); err != nil {
+			return fmt.Errorf("%w: %v", ErrInvalidMoney, err)
+		}
+		v, err := ParseMoney(strings.TrimSpace(s))
+		if err != nil {
+			return err
+		}
+		*m = v
+		return nil
+	}
+	v, err := strconv.ParseInt(string(b), 10, 64)
+	if err != nil {
+		return fmt.Errorf("%w: a JSON number must be an integer count of micro-units, got %.40q", ErrInvalidMoney, b)
+	}
+	m.micros = v
+	return nil
+}
+
+// Date is a calendar date with no time zone, "YYYY-MM-DD" on the wire.
+// Bubblehouse reads dates as day boundaries in the shop's time zone.
+//
+// A birthday may have no year: the API sends year 0000 ("0000-05-15"). Some
+// fields send an empty string, or a zero day, for "not applicable"; both
+// decode to a Date whose Valid method reports false. JSON null and "" decode
+// to the zero Date.
+type Date struct {
+	Year  int        // 0 when the year is unknown
+	Month time.Month // 1-12; 0 when absent
+	Day   int        // 1-31; 0 when absent or "not applicable"
+}
+
+// IsZero reports whether no date was given.
+func (d Date) IsZero() bool { return d == Date{} }
+
+// HasYear reports whether the year is known (a birthday may lack it).
+func (d Date) HasYear() bool { return d.Year != 0 }
+
+// Valid reports whether the date names a real day of the year: month 1-12
+// and a day that exists in that month (29 February is valid without a year).
+func (d Date) Valid() bool {
+	if d.Month < time.January || d.Month > time.December || d.Day < 1 {
+		return false
+	}
+	year := d.Year
+	if year == 0 {
+		year = 2000 // a leap year, so that 02-29 birthdays without a year are valid
+	}
+	return d.Day <= time.Date(year, d.Month+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+// In returns the start of the day in loc. Use the shop's time zone, since
+// that is how Bubblehouse reads dates. It reports false for a Date that is
+// not Valid or has no year.
+func (d Date) In(loc *time.Location) (time.Time, bool) {
+	if !d.Valid() || !d.HasYear() {
+		return time.Time{}, false
+	}
+	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc), true
+}
+
+// DateOf returns the calendar date of t in t's location.
+func DateOf(t time.Time) Date {
+	y, m, d := t.Date()
+	return Date{Year: y, Month: m, Day: d}
+}
+
+// ParseDate parses "YYYY-MM-DD". Year 0000 and zero months or days are
+// accepted, since the API uses them for unknown or inapplicable parts.
+func ParseDate(s string) (Date, error) {
+	if len(s) != 10 || s[4] != '-' || s[7] != '-' ||
+		!allDigits(s[0:4]) || !allDigits(s[5:7]) || !allDigits(s[8:10]) {
+		return Date{}, fmt.Errorf("bubblehouse: date %.40q is not YYYY-MM-DD", s)
+	}
+	y, _ := strconv.Atoi(s[0:4])
+	m, _ := strconv.Atoi(s[5:7])
+	d, _ := strconv.Atoi(s[8:10])
+	if m > 12 || d > 31 {
+		return Date{}, fmt.Errorf("bubblehouse: date %q is out of range", s)
+	}
+	return Date{Year: y, Month: time.Month(m), Day: d}, nil
+}
+
+// String formats the date as "YYYY-MM-DD" ("" for the zero Date).
+func (d Date) String() string {
+	if d.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day)
+}
+
+// MarshalJSON encodes the date as "YYYY-MM-DD", or null for the zero Date.
+func (d Date) MarshalJSON() ([]byte, error) {
+	if d.IsZero() {
+		return []byte("null"), nil
+	}
+	if d.Year < 0 || d.Year > 9999 {
+		return nil, fmt.Errorf("bubblehouse: year %d does not fit YYYY", d.Year)
+	}
+	return []byte(`"` + d.String() + `"`), nil
+}
+
+// UnmarshalJSON accepts "YYYY-MM-DD", "" and null.
+func (d *Date) UnmarshalJSON(b []byte) error {
+	if isJSONNull(b) {
+		*d = Date{}
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("bubblehouse: date must be a JSON string: %w", err)
+	}
+	if s == "" {
+		*d = Date{}
+		return nil
+	}
+	v, err := ParseDate(s)
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}
+
+// Time is an instant from the API: an RFC 3339 string on the wire, in UTC in
+// responses. It embeds time.Time, so every time.Time method works on it.
+//
+// Decoding is lenient in two documented ways: Go's zero time
+// "0001-01-01T00:00:00Z", "" and null all mean "no value" and decode to the
+// zero Time (check IsZero); and a leap second ("1990-12-31T23:59:60Z", the
+// API docs' own example) decodes as the first instant of the next minute,
+// since time.Time cannot hold second 60.
+type Time struct {
+	time.Time
+}
+
+// MarshalJSON encodes the time in RFC 3339 with nanoseconds, or null for the
+// zero Time.
+func (t Time) MarshalJSON() ([]byte, error) {
+	if t.IsZero() {
+		return []byte("null"), nil
+	}
+	return t.Time.MarshalJSON()
+}
+
+// UnmarshalJSON accepts an RFC 3339 string (leap seconds included), "" and
+// null.
+func (t *Time) UnmarshalJSON(b []byte) error {
+	if isJSONNull(b) {
+		*t = Time{}
+		return nil
+	}
+	var s string
+	if err := json.Unmarshal(b, &s); err != nil {
+		return fmt.Errorf("bubblehouse: time must be a JSON string: %w", err)
+	}
+	v, err := ParseTime(s)
+	if err != nil {
+		return err
+	}
+	*t = v
+	return nil
+}
+
+// ParseTime parses an API time as Time's UnmarshalJSON does: RFC 3339, with
+// "" and the zero time meaning absent and a leap second moved to the next
+// instant.
+func ParseTime(s string) (Time, error) {
+	if s == "" {
+		return Time{}, nil
+	}
+	v, err := time.Parse(time.RFC3339Nano, s)
+	if err != nil {
+		// A leap second: time.Parse rejects second 60, so parse it as :59
+		// and step one second forward.
+		if len(s) >= 19 && s[16] == ':' && s[17:19] == "60" {
+			if v2, err2 := time.Parse(time.RFC3339Nano, s[:17]+"59"+s[19:]); err2 == nil {
+				return Time{Time: v2.Add(time.Second)}, nil
+			}
+		}
+		return Time{}, fmt.Errorf("bubblehouse: time %.40q is not RFC 3339", s)
+	}
+	if v.IsZero() {
+		return Time{}, nil
+	}
+	return Time{Time: v}, nil
+}
+
+func isJSONNull(b []byte) bool {
+	return bytes.Equal(bytes.TrimSpace(b), []byte("null"))
+}
