@@ -1,0 +1,415 @@
+package bubblehouse
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+
+	"github.com/bubblehouse-go/bubblehouse/internal/retry"
+)
+
+// This file is the one call path of the client. Every endpoint method comes
+// here with its input and a sink for the answer:
+//
+//	endpoint method -> Client.call -> local identity checks -> go-retryablehttp
+//	  -> per attempt (attemptTransport): cooldown, limiter, fresh token -> HTTP
+//	  -> CheckRetry/Backoff (internal/retry's policy) -> typed result or error
+//
+// go-retryablehttp runs the loop and the sleeps; the policy decides; the
+// attempt transport makes each attempt pay the limiter and get a fresh
+// token, and hides CloseIdleConnections so that a failed call does not drop
+// the connection pool every other call shares.
+
+// endpoint describes one Bubblehouse function.
+type endpoint struct {
+	name  string
+	class string
+	// customer is true for the calls whose input takes a CustomerIdentity1,
+	// which a shop token must fill in.
+	customer bool
+	// maxRetries, when > 0, lowers the client's retry count for this call.
+	maxRetries int
+}
+
+// customerInput is implemented by the inputs that name a customer.
+type customerInput interface {
+	identity() *CustomerIdentity1
+}
+
+// sink consumes the body of a successful answer within the attempt, so that
+// a body cut off mid-read can still be retried.
+type sink interface {
+	consume(c *core, resp *http.Response) error
+}
+
+// call sends one call and consumes its answer into sk. in is the JSON input
+// (nil for "{}").
+func (c *Client) call(ctx context.Context, ep *endpoint, in any, sk sink) error {
+	if c.cfgErr != nil {
+		return c.cfgErr
+	}
+	if ctx == nil {
+		return errors.New("bubblehouse: nil context")
+	}
+	var id *CustomerIdentity1
+	if ci, ok := in.(customerInput); ok {
+		id = ci.identity()
+	}
+	if err := c.checkIdentity(ep, id); err != nil {
+		return err
+	}
+	body, err := json.Marshal(in)
+	if err != nil {
+		return &TransportError{Endpoint: ep.name, Err: err}
+	}
+	if string(body) == "null" { // a nil input pointer: no parameters
+		body = []byte("{}")
+	}
+
+	k := c.core
+	st := &callState{client: c, ep: ep, sink: sk, customerKey: c.limitKey(id)}
+	st.policy = k.policy
+	if ep.maxRetries > 0 && ep.maxRetries < st.policy.MaxRetries {
+		st.policy.MaxRetries = ep.maxRetries
+	}
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodPost, k.prefix+ep.name, body)
+	if err != nil {
+		return &TransportError{Endpoint: ep.name, Err: err}
+	}
+	req.SetResponseHandler(st.handleResponse)
+	rc := &retryablehttp.Client{
+		HTTPClient: &http.Client{
+			Transport:     &attemptTransport{st: st},
+			CheckRedirect: refuseRedirect,
+			Timeout:       k.timeout,
+		},
+		RetryMax: st.policy.MaxRetries + 1, // the policy, not this count, ends the loop
+		// Logger stays nil: go-retryablehttp logs nothing then, and the
+		// client logs through its own slog.Logger with fixed keys.
+		CheckRetry:   st.checkRetry,
+		Backoff:      st.backoff,
+		ErrorHandler: retryablehttp.PassthroughErrorHandler,
+	}
+	resp, err := rc.Do(req)
+	return st.finish(resp, err)
+}
+
+// checkIdentity makes the checks the server would make, where the client
+// knows the token's kind, so that a call that must fail is not sent.
+func (c *Client) checkIdentity(ep *endpoint, id *CustomerIdentity1) error {
+	if !ep.customer {
+		return nil
+	}
+	local := func(code string) error { return &APIError{Endpoint: ep.name, ID: code} }
+	switch c.kind {
+	case TokenKindShop:
+		if id == nil {
+			return local(IDMissingCustomerIdentity)
+		}
+		if id.IsEmpty() {
+			return local(IDEmptyCustomerIdentity)
+		}
+	case TokenKindCustomer:
+		if id != nil && id.ShopID != "" && c.customerID != "" && id.ShopID != c.customerID {
+			return local(IDCustomerIdentityDoesNotMatchToken)
+		}
+	}
+	return nil
+}
+
+// limitKey is the key of the per-customer limiter and cooldown: the token's
+// customer for a customer token, else the identity the input names.
+func (c *Client) limitKey(id *CustomerIdentity1) string {
+	if c.kind == TokenKindCustomer && c.customerID != "" {
+		return "shopid:" + c.customerID
+	}
+	return id.key()
+}
+
+func refuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// callState is the state of one call across its attempts.
+type callState struct {
+	client      *Client
+	ep          *endpoint
+	sink        sink
+	customerKey string
+	policy      retry.Policy
+
+	attempts           int
+	serverErrorRetries int
+	decision           retry.Decision
+}
+
+// attemptTransport runs once per attempt, inside go-retryablehttp's loop.
+// It deliberately has no CloseIdleConnections method: go-retryablehttp
+// calls HTTPClient.CloseIdleConnections whenever it gives up, which would
+// otherwise close the idle connections of every call of the client.
+type attemptTransport struct {
+	st *callState
+}
+
+func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	st := t.st
+	k := st.client.core
+	ctx := req.Context()
+	st.attempts++
+	tok, err := st.prepare(ctx)
+	if err != nil {
+		if req.Body != nil {
+			_ = req.Body.Close() // RoundTrip closes the body on every path
+		}
+		return nil, retry.Permanent(err)
+	}
+
+	out := *req
+	out.Header = make(http.Header, 5)
+	out.Header["Content-Type"] = []string{"application/json"}
+	out.Header["Accept"] = []string{"application/json"}
+	out.Header["User-Agent"] = []string{k.userAgent}
+	// The token goes only to the configured host. Redirects are refused
+	// already; this keeps it so even if that ever changes.
+	if req.URL.Host == k.host {
+		out.Header["Authorization"] = []string{"Bearer " + tok}
+	}
+	resp, err := k.transport.RoundTrip(&out)
+	if k.logger != nil && k.logger.Enabled(ctx, slog.LevelDebug) {
+		attrs := []slog.Attr{slog.String("endpoint", st.ep.name), slog.Int("attempt", st.attempts)}
+		if resp != nil {
+			attrs = append(attrs, slog.Int("status", resp.StatusCode))
+		}
+		if err != nil {
+			attrs = append(attrs, slog.String("error", errorClass(err)))
+		}
+		k.logger.LogAttrs(ctx, slog.LevelDebug, "bubblehouse: attempt", attrs...)
+	}
+	return resp, err
+}
+
+// prepare makes an attempt pay its way before it is sent: it waits out any
+// cooldown, takes a token from the limiter (retries included, so retries
+// cannot exceed the limit), and gets a fresh token.
+func (st *callState) prepare(ctx context.Context) (string, error) {
+	k := st.client.core
+	if err := st.waitCooldown(ctx); err != nil {
+		return "", err
+	}
+	if err := k.limiter.Wait(ctx, LimitRequest{Endpoint: st.ep.name, Class: st.ep.class, Customer: st.customerKey, Cost: 1, MaxWait: k.policy.MaxWait}); err != nil {
+		return "", err
+	}
+	return st.client.tokens.Token(ctx)
+}
+
+// waitCooldown holds the attempt while its customer, or the whole client, is
+// cooling down after a 429, failing at once when the wait does not fit.
+func (st *callState) waitCooldown(ctx context.Context) error {
+	k := st.client.core
+	now := k.clk.Now()
+	until, err := k.cooldowns.CooldownUntil(ctx, "")
+	if err != nil {
+		return err
+	}
+	if st.customerKey != "" {
+		u, err := k.cooldowns.CooldownUntil(ctx, st.customerKey)
+		if err != nil {
+			return err
+		}
+		if u.After(until) {
+			until = u
+		}
+	}
+	if !until.After(now) {
+		return nil
+	}
+	wait := until.Sub(now)
+	limit := k.policy.MaxWait
+	if dl, ok := ctx.Deadline(); ok && dl.Sub(now) < limit {
+		limit = dl.Sub(now)
+	}
+	if wait > limit {
+		return &RateLimitError{Endpoint: st.ep.name, RetryAfter: wait, Cooldown: true}
+	}
+	return k.clk.Sleep(ctx, wait)
+}
+
+// checkRetry is go-retryablehttp's CheckRetry: it asks the policy, records
+// the decision for backoff and finish, and starts a cooldown after a 429.
+func (st *callState) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
+	k := st.client.core
+	o := retry.Outcome{Attempt: st.attempts, ServerErrorRetries: st.serverErrorRetries, Err: err}
+	if resp != nil {
+		o.StatusCode, o.Header = resp.StatusCode, resp.Header
+	}
+	now := k.clk.Now()
+	deadline, _ := ctx.Deadline()
+	d := st.policy.Decide(o, now, deadline, k.jitter)
+	st.decision = d
+	if d.Cooldown > 0 {
+		key := st.customerKey // "" is the whole client
+		if cerr := k.cooldowns.StartCooldown(ctx, key, now.Add(d.Cooldown)); cerr != nil && k.logger != nil {
+			k.logger.LogAttrs(ctx, slog.LevelWarn, "bubblehouse: cooldown store failed", slog.String("endpoint", st.ep.name), slog.String("error", errorClass(cerr)))
+		}
+	}
+	if d.Retry && o.StatusCode == http.StatusInternalServerError {
+		st.serverErrorRetries++
+	}
+	if d.Reason != retry.ReasonSuccess && k.logger != nil && k.logger.Enabled(ctx, slog.LevelDebug) {
+		k.logger.LogAttrs(ctx, slog.LevelDebug, "bubblehouse: retry decision",
+			slog.String("endpoint", st.ep.name),
+			slog.Int("attempt", st.attempts),
+			slog.Int("status", o.StatusCode),
+			slog.Bool("retry", d.Retry),
+			slog.String("reason", string(d.Reason)),
+			slog.Duration("wait", d.Wait))
+	}
+	return d.Retry, nil
+}
+
+// backoff is go-retryablehttp's Backoff: the wait the policy chose.
+func (st *callState) backoff(_, _ time.Duration, _ int, _ *http.Response) time.Duration {
+	return st.decision.Wait
+}
+
+// handleResponse is go-retryablehttp's response handler, run for an answer
+// the policy does not retry. It reads a successful body inside the attempt.
+func (st *callState) handleResponse(resp *http.Response) error {
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return nil
+	}
+	err := st.sink.consume(st.client.core, resp)
+	_ = resp.Body.Close()
+	return err
+}
+
+// finish turns what go-retryablehttp returned into the call's result.
+func (st *callState) finish(resp *http.Response, err error) error {
+	k := st.client.core
+	name := st.ep.name
+	if err != nil {
+		if resp != nil {
+			_ = resp.Body.Close()
+		}
+		// net/http wraps a transport error in a *url.Error, whose text holds
+		// the URL; the endpoint name says enough.
+		var uerr *url.Error
+		if errors.As(err, &uerr) {
+			err = uerr.Err
+		}
+		err = retry.Peel(err)
+		var apiErr *APIError
+		var decErr *DecodeError
+		var rlErr *RateLimitError
+		var expErr *ExportError
+		switch {
+		case errors.As(err, &decErr), errors.As(err, &rlErr), errors.As(err, &expErr):
+			return err
+		case errors.As(err, &apiErr):
+			apiErr.Attempts = st.attempts
+			return err
+		}
+		return &TransportError{Endpoint: name, Attempts: st.attempts, Err: err}
+	}
+	if resp.StatusCode >= 200 && resp.StatusCode <= 299 {
+		return nil
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, k.maxError))
+	apiErr := parseAPIError(name, resp.StatusCode, body)
+	apiErr.Attempts = st.attempts
+	if d := st.decision; d.HasRetryAfter {
+		apiErr.RetryAfter = d.RetryAfter
+	} else if resp.StatusCode == http.StatusTooManyRequests {
+		apiErr.RetryAfter = d.Wait
+	}
+	if k.logger != nil && k.logger.Enabled(context.Background(), slog.LevelDebug) {
+		k.logger.LogAttrs(context.Background(), slog.LevelDebug, "bubblehouse: call failed",
+			slog.String("endpoint", name), slog.Int("attempt", st.attempts),
+			slog.Int("status", resp.StatusCode), slog.String("error_id", apiErr.ID))
+	}
+	return apiErr
+}
+
+// errorClass names an error for logs without its text, which may hold a
+// URL or a server's words.
+func errorClass(err error) string {
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "context_canceled"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "context_deadline"
+	case retry.IsBodyCut(err):
+		return "body_cut"
+	case errors.Is(err, ErrRateLimitExceeded):
+		return "rate_limited_locally"
+	}
+	var decErr *DecodeError
+	if errors.As(err, &decErr) {
+		return "decode"
+	}
+	return "network"
+}
+
+// bufferSink reads a successful body into memory, up to a cap.
+type bufferSink struct {
+	limit int64
+	name  string
+	// validate checks that the body is JSON, for answers kept raw; a typed
+	// answer is checked by decoding it.
+	validate bool
+
+	body        []byte
+	contentType string
+	status      int
+}
+
+func (s *bufferSink) consume(_ *core, resp *http.Response) error {
+	s.status, s.contentType = resp.StatusCode, resp.Header.Get("Content-Type")
+	var buf bytes.Buffer
+	if n := resp.ContentLength; n > 0 && n <= s.limit {
+		// Room for the body and for the final read that sees EOF, so that
+		// the buffer is allocated once.
+		buf.Grow(int(n) + bytes.MinRead)
+	}
+	n, err := buf.ReadFrom(io.LimitReader(resp.Body, s.limit+1))
+	if err != nil {
+		return retry.BodyCut(err)
+	}
+	if n > s.limit {
+		return retry.Permanent(s.decodeError(n, ErrResponseTooLarge))
+	}
+	s.body = buf.Bytes()
+	if t := bytes.TrimSpace(s.body); len(t) == 0 || bytes.Equal(t, []byte("null")) {
+		return retry.Permanent(s.decodeError(n, ErrNullResponse))
+	}
+	if s.validate && !json.Valid(s.body) {
+		return retry.Permanent(s.decodeError(n, errNotJSON))
+	}
+	return nil
+}
+
+var errNotJSON = errors.New("the body is not valid JSON")
+
+func (s *bufferSink) decodeError(n int64, err error) *DecodeError {
+	return &DecodeError{Endpoint: s.name, StatusCode: s.status, ContentType: s.contentType, Size: n, Err: err}
+}
+
+// decode runs a typed call: the answer, read whole, is decoded into a new T.
+func decode[T any](ctx context.Context, c *Client, ep *endpoint, in any) (*T, error) {
+	sk := &bufferSink{limit: c.core.maxResponse, name: ep.name}
+	if err := c.call(ctx, ep, in, sk); err != nil {
+		return nil, err
+	}
+	out := new(T)
+	if err := json.Unmarshal(sk.body, out); err != nil {
+		return nil, sk.decodeError(int64(len(sk.body)), err)
+	}
+	return out, nil
+}

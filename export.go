@@ -1,0 +1,124 @@
+package bubblehouse
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+
+	"github.com/bubblehouse-go/bubblehouse/internal/retry"
+)
+
+// ExportCustomerData1Input is the input of ExportCustomerData1.
+type ExportCustomerData1Input struct {
+	// Customer names the customer; required with a shop token.
+	Customer *CustomerIdentity1 `json:"customer,omitempty"`
+}
+
+func (in *ExportCustomerData1Input) identity() *CustomerIdentity1 {
+	if in == nil {
+		return nil
+	}
+	return in.Customer
+}
+
+// Export retries at most once, since Bubblehouse calls the export expensive
+// and may limit clients that misuse it heavily.
+var endpointExportCustomerData1 = &endpoint{name: "ExportCustomerData1", class: ClassExport, customer: true, maxRetries: 1}
+
+// ExportCustomerData1 returns everything Bubblehouse holds on one customer,
+// for a GDPR data-export request
+// (https://app.bubblehouse.com/apidocs/apis/loyalty-admin/ExportCustomerData1).
+// It needs a shop token or an admin-level customer token.
+//
+// Bubblehouse documents no schema and says the structure may change, so
+// the answer is returned as the exact JSON it sent, to be saved or handed
+// to the customer, not parsed. It is read into memory up to
+// WithMaxExportBytes; use ExportCustomerData1To to stream a large export to
+// a file instead.
+func (c *Client) ExportCustomerData1(ctx context.Context, in *ExportCustomerData1Input) (json.RawMessage, error) {
+	sk := &bufferSink{limit: c.core.maxExport, name: endpointExportCustomerData1.name, validate: true}
+	if err := c.call(ctx, endpointExportCustomerData1, in, sk); err != nil {
+		return nil, err
+	}
+	return sk.body, nil
+}
+
+// ExportCustomerData1To streams the export to w and returns the number of
+// bytes written. Memory use does not grow with the export's size, and the
+// bytes are written exactly as Bubblehouse sent them.
+//
+// A failure before the first byte reaches w may be retried, like any call.
+// A failure after it is not, since a retry would write the start again:
+// the call returns an *ExportError holding how many bytes w received, and
+// w should be discarded.
+func (c *Client) ExportCustomerData1To(ctx context.Context, in *ExportCustomerData1Input, w io.Writer) (int64, error) {
+	if w == nil {
+		return 0, errors.New("bubblehouse: ExportCustomerData1To: nil writer")
+	}
+	sk := &streamSink{w: w, name: endpointExportCustomerData1.name}
+	err := c.call(ctx, endpointExportCustomerData1, in, sk)
+	return sk.n, err
+}
+
+// ExportError is an export that failed after some of it was written.
+type ExportError struct {
+	// Written is how many bytes reached the writer before the failure.
+	Written int64
+	// Err is the read or write failure.
+	Err error
+}
+
+func (e *ExportError) Error() string {
+	return fmt.Sprintf("bubblehouse: ExportCustomerData1: failed after %d bytes were written, the output is incomplete: %v", e.Written, e.Err)
+}
+
+// Unwrap returns the cause.
+func (e *ExportError) Unwrap() error { return e.Err }
+
+// streamSink copies a successful export body to the caller's writer.
+type streamSink struct {
+	w    io.Writer
+	name string
+	n    int64
+}
+
+// exportPeek is how much of the body is looked at before anything is
+// written, to refuse an HTML page or other non-JSON answer early.
+const exportPeek = 512
+
+func (s *streamSink) consume(_ *core, resp *http.Response) error {
+	br := bufio.NewReaderSize(resp.Body, 32<<10)
+	head, err := br.Peek(exportPeek)
+	if err != nil && !errors.Is(err, io.EOF) {
+		// Nothing has been written yet, so a retry cannot duplicate output.
+		return retry.BodyCut(err)
+	}
+	if !looksLikeJSON(head) {
+		return retry.Permanent(&DecodeError{Endpoint: s.name, StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Size: int64(len(head)), Err: errNotJSON})
+	}
+	n, err := br.WriteTo(s.w)
+	s.n = n
+	if err != nil {
+		return retry.Permanent(&ExportError{Written: n, Err: err})
+	}
+	return nil
+}
+
+// looksLikeJSON reports whether the start of a body opens a JSON value.
+func looksLikeJSON(head []byte) bool {
+	for _, b := range head {
+		switch b {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case '{', '[':
+			return true
+		default:
+			return false
+		}
+	}
+	return false
+}
