@@ -1,0 +1,182 @@
+package ratelimit
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
+)
+
+// fakeClock moves only when Sleep is called, so waits cost no real time.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+	// slept records every sleep asked for.
+	slept []time.Duration
+}
+
+func newFakeClock() *fakeClock {
+	// Start at the real time: context deadlines are real times.
+	return &fakeClock{now: time.Now()}
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.slept = append(c.slept, d)
+	c.now = c.now.Add(d)
+	return nil
+}
+
+func TestWaitAllTakesTheSlowestAndFailsFast(t *testing.T) {
+	clk := newFakeClock()
+	fast := rate.NewLimiter(rate.Limit(100), 1)
+	slow := rate.NewLimiter(rate.Limit(2), 1)
+	ctx := context.Background()
+
+	require.NoError(t, WaitAll(ctx, clk, time.Second, fast, slow, nil))
+	assert.Empty(t, clk.slept, "first token is free")
+
+	require.NoError(t, WaitAll(ctx, clk, time.Second, fast, slow))
+	assert.Equal(t, []time.Duration{500 * time.Millisecond}, clk.slept, "waits for the slow bucket")
+
+	// A wait longer than allowed takes nothing from any bucket.
+	err := WaitAll(ctx, clk, 100*time.Millisecond, fast, slow)
+	var tl *TooLongError
+	require.ErrorAs(t, err, &tl)
+	assert.Equal(t, 500*time.Millisecond, tl.Wait)
+	assert.InDelta(t, 1.0, fast.TokensAt(clk.Now().Add(10*time.Millisecond)), 0.01, "fast token was given back")
+
+	// The context's deadline also bounds the wait.
+	dctx, cancel := context.WithDeadline(ctx, clk.Now().Add(100*time.Millisecond))
+	defer cancel()
+	assert.ErrorAs(t, WaitAll(dctx, clk, time.Hour, slow), &tl)
+
+	// Infinite limits cost nothing.
+	require.NoError(t, WaitAll(ctx, clk, 0, rate.NewLimiter(rate.Inf, 0)))
+
+	// Burst 0 with a finite rate can never pass.
+	assert.ErrorAs(t, WaitAll(ctx, clk, time.Hour, rate.NewLimiter(1, 0)), &tl)
+}
+
+func TestWaitAllCancelledContext(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	assert.ErrorIs(t, WaitAll(ctx, RealClock{}, time.Second, rate.NewLimiter(1, 1)), context.Canceled)
+
+	// Cancelled during a real wait: returns at once and gives the token back.
+	lim := rate.NewLimiter(rate.Limit(1), 1)
+	require.NoError(t, WaitAll(context.Background(), RealClock{}, time.Second, lim))
+	ctx, cancel = context.WithCancel(context.Background())
+	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
+	start := time.Now()
+	assert.ErrorIs(t, WaitAll(ctx, RealClock{}, 5*time.Second, lim), context.Canceled)
+	assert.Less(t, time.Since(start), 500*time.Millisecond)
+}
+
+func TestKeyedEvictsOnlyIdleFullLimiters(t *testing.T) {
+	clk := newFakeClock()
+	k := NewKeyed(rate.Limit(10), 2)
+	// Fill past the sweep threshold with keys that each used their burst.
+	for i := 0; i < minSweep; i++ {
+		l := k.Get(fmt.Sprint("k", i), clk.Now())
+		l.AllowN(clk.Now(), 2)
+	}
+	assert.Equal(t, minSweep, k.Len())
+	// Nothing is idle yet: the next insert sweeps but keeps everyone.
+	k.Get("fresh", clk.Now())
+	assert.Equal(t, minSweep+1, k.Len())
+
+	// Once they refilled, the next sweep drops them.
+	_ = clk.Sleep(context.Background(), time.Second)
+	for i := 0; i < 2*minSweep; i++ {
+		k.Get(fmt.Sprint("late", i), clk.Now())
+	}
+	assert.Less(t, k.Len(), 3*minSweep, "idle keys were evicted")
+	assert.Nil(t, NewKeyed(rate.Inf, 0).Get("x", clk.Now()))
+}
+
+func TestKeyedBoundedUnderManyKeys(t *testing.T) {
+	clk := newFakeClock()
+	k := NewKeyed(rate.Limit(100), 1)
+	for i := 0; i < 50_000; i++ {
+		k.Get(fmt.Sprint("customer-", i), clk.Now())
+		_ = clk.Sleep(context.Background(), time.Millisecond) // each key idles 20ms+ before the next sweep
+	}
+	assert.Less(t, k.Len(), 4*minSweep)
+}
+
+func TestGate(t *testing.T) {
+	clk := newFakeClock()
+	g := NewGate()
+	now := clk.Now()
+	assert.True(t, g.Until("a", now).IsZero())
+	g.Extend("a", now.Add(2*time.Second), now)
+	g.Extend("a", now.Add(time.Second), now) // never shortened
+	assert.Equal(t, now.Add(2*time.Second), g.Until("a", now))
+	assert.True(t, g.Until("b", now).IsZero(), "other keys unaffected")
+
+	require.NoError(t, WaitGate(context.Background(), clk, g, 5*time.Second, "a", "b"))
+	assert.Equal(t, []time.Duration{2 * time.Second}, clk.slept)
+	assert.True(t, g.Until("a", clk.Now()).IsZero(), "expired entry dropped")
+	assert.Equal(t, 0, g.Len())
+
+	g.Extend("c", clk.Now().Add(time.Minute), clk.Now())
+	err := WaitGate(context.Background(), clk, g, 5*time.Second, "c")
+	var tl *TooLongError
+	require.ErrorAs(t, err, &tl)
+	assert.True(t, tl.Cooldown)
+	assert.Equal(t, time.Minute, tl.Wait)
+}
+
+// TestConcurrentLimiterAndGate runs many goroutines through the shared
+// structures; -race checks the locking, the counts check the limits.
+func TestConcurrentLimiterAndGate(t *testing.T) {
+	k := NewKeyed(rate.Limit(1000), 10)
+	g := NewGate()
+	global := rate.NewLimiter(rate.Limit(2000), 50)
+	var passed atomic.Int64
+	var wg sync.WaitGroup
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	for i := 0; i < 64; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			key := fmt.Sprint("c", i%8)
+			for j := 0; j < 20; j++ {
+				now := time.Now()
+				if j == 5 && i%8 == 0 {
+					g.Extend(key, now.Add(20*time.Millisecond), now)
+				}
+				if err := WaitGate(ctx, RealClock{}, g, time.Second, key); err != nil {
+					t.Error(err)
+					return
+				}
+				if err := WaitAll(ctx, RealClock{}, time.Second, global, k.Get(key, now)); err != nil {
+					t.Error(err)
+					return
+				}
+				passed.Add(1)
+			}
+		}(i)
+	}
+	wg.Wait()
+	assert.Equal(t, int64(64*20), passed.Load())
+	assert.Equal(t, 8, k.Len())
+}
