@@ -211,9 +211,15 @@ func TestCooldownPausesOnlyThatCustomer(t *testing.T) {
 		assert.NoError(t, err, "retried after the Retry-After")
 		assert.GreaterOrEqual(t, time.Since(start), time.Second, "Retry-After was not undercut")
 	}()
-	// Once the 429 was answered, more callers for A, and one for B.
-	require.Eventually(t, func() bool { mu.Lock(); defer mu.Unlock(); return len(aTimes) == 1 }, 2*time.Second, time.Millisecond)
-	limitedAt := time.Now()
+	// Once the client has seen the 429 (not merely the server sent it), more
+	// callers for A, and one for B.
+	require.Eventually(t, func() bool {
+		until, _ := c.core.cooldowns.CooldownUntil(ctx, "email:a@x.com")
+		return !until.IsZero()
+	}, 2*time.Second, time.Millisecond)
+	mu.Lock()
+	limitedAt := aTimes[0]
+	mu.Unlock()
 	for i := 0; i < 8; i++ {
 		wg.Add(1)
 		go func() {

@@ -298,6 +298,11 @@ func (d Date) MarshalJSON() ([]byte, error) {
 	if d.Year < 0 || d.Year > 9999 {
 		return nil, fmt.Errorf("bubblehouse: year %d does not fit YYYY", d.Year)
 	}
+	// Zero months and days are allowed, as in ParseDate, but nothing that
+	// would not parse back.
+	if d.Month < 0 || d.Month > time.December || d.Day < 0 || d.Day > 31 {
+		return nil, fmt.Errorf("bubblehouse: date %d-%d-%d is out of range", d.Year, int(d.Month), d.Day)
+	}
 	return []byte(`"` + d.String() + `"`), nil
 }
 
@@ -375,8 +380,12 @@ func ParseTime(s string) (Time, error) {
 		// A leap second: time.Parse rejects second 60, so parse it as :59
 		// and step one second forward.
 		if len(s) >= 19 && s[16] == ':' && s[17:19] == "60" {
+			// The step must not leave the four-digit years RFC 3339 (and
+			// MarshalJSON) can express: 9999-12-31T23:59:60Z would.
 			if v2, err2 := time.Parse(time.RFC3339Nano, s[:17]+"59"+s[19:]); err2 == nil {
-				return Time{Time: v2.Add(time.Second)}, nil
+				if v2 = v2.Add(time.Second); v2.Year() <= 9999 {
+					return Time{Time: v2}, nil
+				}
 			}
 		}
 		return Time{}, fmt.Errorf("bubblehouse: time %.40q is not RFC 3339", s)

@@ -1,0 +1,155 @@
+package bubblehouse
+
+import (
+	"encoding/json"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestCustomerHistory2Output(t *testing.T) {
+	h := decodeFixture[CustomerHistory2Output](t, "history.json")
+	require.Len(t, h.Changes, 6)
+
+	want := []Change2{
+		{
+			ID: "0a1b2c3d4e5f0001", Area: ChangeAreaPoints, Type: ChangeTypeEarnedFromOrder,
+			Desc: "Earned 125 points for order #1042", CustomerBHID: "0000018abc123def",
+			CustomerShopID: "shop-customer-123", CustomerEmail: "alice@example.com",
+			OrderShopID: "5512345678", OrderShort: "#1042", PtsDelta: 125,
+		},
+		{
+			ID: "0a1b2c3d4e5f0002", Area: ChangeAreaPoints, Type: ChangeTypeRedeemedTowardsOrder,
+			Desc: "Redeemed 500 points for $5.00 off", CustomerBHID: "0000018abc123def",
+			CustomerShopID: "shop-customer-123", CustomerEmail: "alice@example.com",
+			PtsDelta: -500, DiscountCode: "BH-5OFF-7QX2",
+		},
+		{
+			ID: "0a1b2c3d4e5f0003", Area: ChangeAreaPoints, Type: ChangeTypeEarnedAsReferree,
+			Desc: "Welcome bonus for joining through a friend", CustomerBHID: "0000018abc123def",
+			Hidden: true,
+		},
+		{
+			ID: "0a1b2c3d4e5f0004", Area: ChangeAreaTier, Type: ChangeTypeTierAcquired,
+			Desc: "Reached Gold", CustomerBHID: "0000018abc123def",
+			CustomerShopID: "shop-customer-123", CustomerEmail: "alice@example.com",
+		},
+		{
+			ID: "0a1b2c3d4e5f0005", Area: "wallet", Type: "wallet_topped_up",
+			Desc: "Gift card balance added", CustomerBHID: "0000018abc123def",
+			CustomerShopID: "shop-customer-123", CustomerEmail: "alice@example.com",
+		},
+		{
+			ID: "0a1b2c3d4e5f0006", Area: ChangeAreaTier, Type: "tier_downgraded_by_inactivity",
+			Desc: "Moved back to Silver", CustomerBHID: "0000018abc123def",
+			CustomerShopID: "shop-customer-123", CustomerEmail: "alice@example.com",
+		},
+	}
+	for i := range want {
+		got := h.Changes[i]
+		assert.NotEmpty(t, got.Raw(), "change %d keeps its JSON", i)
+		got.raw = nil
+		assert.Equal(t, want[i], got, "change %d", i)
+	}
+
+	t.Run("unknown area and type are kept, not fatal", func(t *testing.T) {
+		w := h.Changes[4]
+		assert.False(t, w.Area.Known())
+		assert.False(t, w.Type.Known())
+		assert.False(t, w.AffectsPoints())
+		assert.True(t, h.Changes[5].Area.Known(), "a known area with an unknown type falls back to the area")
+		assert.False(t, h.Changes[5].Type.Known())
+		var delta Money
+		found, err := w.Field("wallet_delta", &delta)
+		require.NoError(t, err)
+		require.True(t, found)
+		assert.Equal(t, int64(10_000_000), delta.Micros())
+	})
+
+	t.Run("the unnamed monetary field stays reachable", func(t *testing.T) {
+		var amount *Money
+		found, err := h.Changes[1].Field("amount", &amount) // [INF] the name is a guess
+		require.NoError(t, err)
+		require.True(t, found)
+		assert.Equal(t, "5.000000", amount.String())
+		found, err = h.Changes[0].Field("amount", &amount)
+		require.NoError(t, err)
+		assert.False(t, found)
+	})
+
+	t.Run("unknown top-level field", func(t *testing.T) {
+		found, err := h.Field("next_cursor", nil)
+		require.NoError(t, err)
+		assert.True(t, found)
+		assert.JSONEq(t, string(fixture(t, "history.json")), string(h.Raw()))
+	})
+
+	t.Run("pts_delta zero is meaningful only in the points area", func(t *testing.T) {
+		assert.True(t, h.Changes[2].AffectsPoints())
+		assert.Zero(t, h.Changes[2].PtsDelta)
+		var (
+			raw   json.RawMessage
+			found bool
+		)
+		found, _ = h.Changes[2].Field("pts_delta", &raw)
+		assert.True(t, found, "0 was sent")
+		found, _ = h.Changes[3].Field("pts_delta", &raw)
+		assert.False(t, found, "absent for a tier change")
+	})
+}
+
+func TestChangeEnums(t *testing.T) {
+	areas := []ChangeArea{ChangeAreaPoints, ChangeAreaTier, ChangeAreaMilestone,
+		ChangeAreaAchievement, ChangeAreaReferral, ChangeAreaCustomer}
+	for _, a := range areas {
+		assert.True(t, a.Known(), a)
+	}
+	assert.False(t, ChangeArea("").Known())
+	assert.False(t, ChangeArea("Points").Known(), "values are case-sensitive")
+
+	types := []ChangeType{
+		"earned_from_order", "earned_from_subscription", "earned_for_backdated_order",
+		"earned_from_source", "earned_as_referree", "earned_as_referrer", "birthday_gift",
+		"earned_as_reward", "earned_by_voting", "redeemed_towards_order",
+		"redeemed_towards_subscription", "vendible_redemption", "manual_correction",
+		"bulk_manual_correction", "import", "import_adjustment", "order_refund",
+		"points_expired", "tier_acquired", "tier_expired", "tier_manual",
+	}
+	for _, ty := range types {
+		assert.True(t, ty.Known(), ty)
+	}
+	assert.Equal(t, ChangeType("earned_as_referree"), ChangeTypeEarnedAsReferree, "the documented spelling")
+	assert.False(t, ChangeType("earned_as_referee").Known())
+}
+
+func TestChange2EncodeShape(t *testing.T) {
+	b, err := json.Marshal(Change2{ID: "0a1b2c3d4e5f0004", Area: ChangeAreaTier, Type: ChangeTypeTierManual,
+		Desc: "Set to Gold", CustomerBHID: "0000018abc123def"})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"id":"0a1b2c3d4e5f0004","area":"tier","type":"tier_manual","desc":"Set to Gold",
+		"customer_bhid":"0000018abc123def","customer_shopid":"","customer_email":""}`, string(b),
+		"required-but-empty fields are sent; optional ones are not")
+
+	b, err = json.Marshal(CustomerHistory2Output{})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"changes":[]}`, string(b))
+	b, err = json.Marshal(&CustomerHistory2Output{})
+	require.NoError(t, err)
+	assert.JSONEq(t, `{"changes":[]}`, string(b))
+}
+
+func TestCustomerHistory2Null(t *testing.T) {
+	var h CustomerHistory2Output
+	require.NoError(t, json.Unmarshal([]byte(`{"changes":[null,{"id":"1","area":"points"}]}`), &h))
+	require.Len(t, h.Changes, 2)
+	assert.Equal(t, Change2{}, h.Changes[0])
+	assert.Equal(t, BHID("1"), h.Changes[1].ID)
+
+	require.NoError(t, json.Unmarshal([]byte(`{"changes":null}`), &h))
+	assert.Nil(t, h.Changes)
+	var c *Change2
+	assert.False(t, c.AffectsPoints())
+	assert.Nil(t, c.Raw())
+	assert.Error(t, json.Unmarshal([]byte(`{"changes":{}}`), &h))
+}
