@@ -141,7 +141,8 @@ func (r *CustomerBalanceResult3) Raw() json.RawMessage {
 
 // Field decodes the top-level key name of the result's JSON into v: the way
 // to read objects whose key the docs do not name (see the type's comment).
-// It reports false when the key is absent.
+// It reports false when the key is absent. Each call parses Raw again, so to
+// read many unmodelled keys, decode Raw once into your own struct instead.
 func (r *CustomerBalanceResult3) Field(name string, v any) (bool, error) {
 	return rawField(r.Raw(), name, v)
 }
