@@ -92,3 +92,5 @@ func do(t testing.TB, method, url, token, body string) answer {
 	}
 	return a
 }
+
+func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }

@@ -31,8 +31,8 @@ type Customer struct {
 	Export json.RawMessage
 }
 
-// customerRecord is a customer as stored, with the JSON of each answer
-// rendered once.
+// customerRecord is a customer as stored. Records are replaced, never
+// modified, so a handler may read one without holding the server's lock.
 type customerRecord struct {
 	c Customer
 }
