@@ -1,0 +1,131 @@
+package bubblehousetest
+
+import (
+	"time"
+)
+
+// Failure is an error answer scripted with FailNext.
+type Failure struct {
+	// Status is the HTTP status, 400 to 599; 0 means 503.
+	Status int
+	// ID is the error id of the body, such as "rate_limit_exceeded". Empty
+	// sends the id Bubblehouse uses for the status when there is one
+	// (rate_limit_exceeded for 429, invalid_token for 401), else none.
+	ID string
+	// Message is the body's message; empty leaves it out, as Bubblehouse
+	// often does.
+	Message string
+	// RetryAfter, when positive, is sent as a Retry-After header in whole
+	// seconds, rounded up.
+	RetryAfter time.Duration
+}
+
+type failScript struct {
+	n int
+	f Failure
+}
+
+type cutScript struct {
+	n     int
+	after int
+}
+
+type rateWindow struct {
+	second int64
+	count  int
+}
+
+// Request is one request the server received, as Requests returns it.
+type Request struct {
+	// Time is when the server received it, by the server's clock.
+	Time time.Time
+	// Method and Path are the HTTP method and URL path.
+	Method string
+	Path   string
+	// Endpoint is the function named by the path, such as
+	// "CustomerBalance3"; empty when the path named none.
+	Endpoint string
+	// RawBody is the body as received (up to MaxBodyBytes).
+	RawBody []byte
+	// Body is RawBody decoded, when it was a JSON object.
+	Body map[string]any
+	// Subject, KeyID, Level and CustomerEmail are the token's "sub", "kid",
+	// "l" and "ce", when the token was valid; all empty for an anonymous or
+	// refused token.
+	Subject       string
+	KeyID         string
+	Level         string
+	CustomerEmail string
+	// Status is the HTTP status answered and ErrorID the error id of the
+	// body, if any.
+	Status  int
+	ErrorID string
+	// Injected is true when the answer was scripted with FailNext, and Cut
+	// when the connection was cut with CutNext.
+	Injected bool
+	Cut      bool
+}
+
+// FailNext makes the next n calls of endpoint (or of every endpoint, with
+// AnyEndpoint) fail with f, before the token is even looked at. Scripts
+// queue up: FailNext(e, 2, a) then FailNext(e, 1, b) fails with a, a, b.
+func (s *Server) FailNext(endpoint string, n int, f Failure) {
+	if n <= 0 {
+		return
+	}
+	if f.Status == 0 {
+		f.Status = 503
+	}
+	s.mu.Lock()
+	s.fails[endpoint] = append(s.fails[endpoint], failScript{n: n, f: f})
+	s.mu.Unlock()
+}
+
+// SetLatency makes the server wait d before answering each call of endpoint
+// (or of every endpoint, with AnyEndpoint); 0 removes it. The wait ends
+// early when the client goes away or the server closes.
+func (s *Server) SetLatency(endpoint string, d time.Duration) {
+	s.mu.Lock()
+	if d <= 0 {
+		delete(s.latency, endpoint)
+	} else {
+		s.latency[endpoint] = d
+	}
+	s.mu.Unlock()
+}
+
+// CutNext makes the next n successful answers of endpoint (or of every
+// endpoint, with AnyEndpoint) break off: the server announces the full
+// Content-Length, sends afterBytes bytes of the body and closes the
+// connection. afterBytes is clamped so that at least one byte is missing.
+func (s *Server) CutNext(endpoint string, n int, afterBytes int) {
+	if n <= 0 {
+		return
+	}
+	if afterBytes < 0 {
+		afterBytes = 0
+	}
+	s.mu.Lock()
+	s.cuts[endpoint] = append(s.cuts[endpoint], cutScript{n: n, after: afterBytes})
+	s.mu.Unlock()
+}
+
+// Requests returns a copy of every request the server received since it
+// started or was Reset, in the order their answers were decided.
+func (s *Server) Requests() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Request(nil), s.requests...)
+}
+
+// Reset forgets the recorded requests, the scripted failures, cuts and
+// latencies, and the rate-limit counts. The customers stay.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	s.requests = nil
+	s.fails = map[string][]failScript{}
+	s.cuts = map[string][]cutScript{}
+	s.latency = map[string]time.Duration{}
+	s.windows = map[string]rateWindow{}
+	s.mu.Unlock()
+}

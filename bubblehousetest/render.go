@@ -1,0 +1,104 @@
+package bubblehousetest
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+)
+
+// The SDK's output types keep the JSON they were decoded from (Raw). When a
+// test seeds the fake with values decoded from JSON, the keys the SDK does
+// not model are carried over from that JSON, so the fake serves them too.
+
+func marshal(v any) ([]byte, *apiError) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil, errorf(http.StatusInternalServerError, "internal_server_error", "The answer could not be encoded")
+	}
+	return b, nil
+}
+
+// render encodes v, adds the keys of raw that v's JSON lacks (recursively
+// through objects, and arrays of equal length), and removes the top-level
+// keys in drop.
+func render(v any, raw json.RawMessage, drop ...string) ([]byte, *apiError) {
+	typed, apiErr := marshal(v)
+	if apiErr != nil {
+		return nil, apiErr
+	}
+	if len(bytes.TrimSpace(raw)) == 0 && len(drop) == 0 {
+		return typed, nil
+	}
+	t, ok1 := decodeAny(typed)
+	r, ok2 := decodeAny(raw)
+	if !ok1 {
+		return typed, nil
+	}
+	if ok2 {
+		t = mergeUnknown(t, r)
+	}
+	if m, ok := t.(map[string]any); ok {
+		for _, k := range drop {
+			delete(m, k)
+		}
+	}
+	return marshal(t)
+}
+
+func decodeAny(b []byte) (any, bool) {
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, false
+	}
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.UseNumber()
+	var v any
+	if d.Decode(&v) != nil {
+		return nil, false
+	}
+	return v, true
+}
+
+// mergeUnknown adds to typed what raw has and typed lacks. Values typed has
+// win: they are what the test set.
+func mergeUnknown(typed, raw any) any {
+	switch t := typed.(type) {
+	case map[string]any:
+		r, ok := raw.(map[string]any)
+		if !ok {
+			return typed
+		}
+		for k, rv := range r {
+			if tv, ok := t[k]; ok {
+				t[k] = mergeUnknown(tv, rv)
+			} else {
+				t[k] = rv
+			}
+		}
+		return t
+	case []any:
+		r, ok := raw.([]any)
+		if !ok || len(r) != len(t) {
+			return typed
+		}
+		for i := range t {
+			t[i] = mergeUnknown(t[i], r[i])
+		}
+		return t
+	}
+	return typed
+}
+
+// stripNested removes key from the objects under the top-level keys in.
+func stripNested(b []byte, key string, in ...string) ([]byte, *apiError) {
+	v, ok := decodeAny(b)
+	m, isMap := v.(map[string]any)
+	if !ok || !isMap {
+		return b, nil
+	}
+	for _, k := range in {
+		if o, ok := m[k].(map[string]any); ok {
+			delete(o, key)
+		}
+	}
+	return marshal(m)
+}
