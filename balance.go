@@ -1,6 +1,7 @@
 package bubblehouse
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -141,7 +142,8 @@ func (r *CustomerBalanceResult3) Raw() json.RawMessage {
 
 // Field decodes the top-level key name of the result's JSON into v: the way
 // to read objects whose key the docs do not name (see the type's comment).
-// It reports false when the key is absent.
+// It reports false when the key is absent. Each call parses Raw again, so to
+// read many unmodelled keys, decode Raw once into your own struct instead.
 func (r *CustomerBalanceResult3) Field(name string, v any) (bool, error) {
 	return rawField(r.Raw(), name, v)
 }
@@ -785,4 +787,34 @@ type CustomerReferralStats3 struct {
 	Rejected int64 `json:"rejected"`
 	// EarnedPts is the number of points earned from referrals.
 	EarnedPts int64 `json:"earned_pts"`
+}
+
+// CustomerBalance3Input is the input of CustomerBalance3.
+type CustomerBalance3Input struct {
+	// Customer names the customer; required with a shop token.
+	Customer *CustomerIdentity1 `json:"customer,omitempty"`
+	// IncludeUnusedRewards adds unused_rewards. Leave it off for faster
+	// answers.
+	IncludeUnusedRewards bool `json:"include_unused_rewards,omitempty"`
+	// IncludeFullProgram adds sources, offers, tiers and milestones; use it
+	// only for full program pages.
+	IncludeFullProgram bool `json:"include_full_program,omitempty"`
+}
+
+func (in *CustomerBalance3Input) identity() *CustomerIdentity1 {
+	if in == nil {
+		return nil
+	}
+	return in.Customer
+}
+
+var endpointCustomerBalance3 = &endpoint{name: "CustomerBalance3", class: ClassRead, customer: true}
+
+// CustomerBalance3 returns the customer's loyalty state: points, tier,
+// redemption limits and, on request, the whole program
+// (https://app.bubblehouse.com/apidocs/apis/loyalty/CustomerBalance3). It is
+// the main call for showing a customer's loyalty status.
+// Auth: shop token (with in.Customer) or customer token.
+func (c *Client) CustomerBalance3(ctx context.Context, in *CustomerBalance3Input) (*CustomerBalanceResult3, error) {
+	return decode[CustomerBalanceResult3](ctx, c, endpointCustomerBalance3, in)
 }

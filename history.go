@@ -1,6 +1,9 @@
 package bubblehouse
 
-import "encoding/json"
+import (
+	"context"
+	"encoding/json"
+)
 
 // CustomerHistory2Output is the result of CustomerHistory2: the customer's
 // loyalty history. The API documents no pagination for it.
@@ -237,4 +240,32 @@ func (t ChangeType) Known() bool {
 		return true
 	}
 	return false
+}
+
+// CustomerHistory2Input is the input of CustomerHistory2.
+type CustomerHistory2Input struct {
+	// Customer names the customer; required with a shop token.
+	Customer *CustomerIdentity1 `json:"customer,omitempty"`
+	// OnlyUnused keeps only entries with unused discount codes.
+	OnlyUnused bool `json:"only_unused,omitempty"`
+	// OnlyPoints keeps only entries that change points.
+	OnlyPoints bool `json:"only_points,omitempty"`
+}
+
+func (in *CustomerHistory2Input) identity() *CustomerIdentity1 {
+	if in == nil {
+		return nil
+	}
+	return in.Customer
+}
+
+var endpointCustomerHistory2 = &endpoint{name: "CustomerHistory2", class: ClassRead, customer: true}
+
+// CustomerHistory2 returns the customer's loyalty history, newest first as
+// the server orders it, optionally filtered
+// (https://app.bubblehouse.com/apidocs/apis/loyalty/CustomerHistory2). The
+// API documents no pagination: the whole history comes in one answer.
+// Auth: shop token (with in.Customer) or customer token.
+func (c *Client) CustomerHistory2(ctx context.Context, in *CustomerHistory2Input) (*CustomerHistory2Output, error) {
+	return decode[CustomerHistory2Output](ctx, c, endpointCustomerHistory2, in)
 }

@@ -1,6 +1,9 @@
 package bubblehouse
 
-import "encoding/json"
+import (
+	"context"
+	"encoding/json"
+)
 
 // CustomerReferrals2Output is the result of CustomerReferrals2: the
 // customer's whole referral history, with no pagination.
@@ -258,4 +261,31 @@ func (c ReferralChannel) Known() bool {
 		return true
 	}
 	return false
+}
+
+// CustomerReferrals2Input is the input of CustomerReferrals2.
+type CustomerReferrals2Input struct {
+	// Customer names the customer; required with a shop token.
+	Customer *CustomerIdentity1 `json:"customer,omitempty"`
+	// Deanonymize turns off the masking of referral destinations, for
+	// callers allowed to see them (a shop token or an admin-level customer
+	// token).
+	Deanonymize bool `json:"deanonymize,omitempty"`
+}
+
+func (in *CustomerReferrals2Input) identity() *CustomerIdentity1 {
+	if in == nil {
+		return nil
+	}
+	return in.Customer
+}
+
+var endpointCustomerReferrals2 = &endpoint{name: "CustomerReferrals2", class: ClassRead, customer: true}
+
+// CustomerReferrals2 returns the customer's referral history, one item per
+// referral row, with no pagination
+// (https://app.bubblehouse.com/apidocs/apis/loyalty/CustomerReferrals2).
+// Auth: shop token (with in.Customer) or customer token.
+func (c *Client) CustomerReferrals2(ctx context.Context, in *CustomerReferrals2Input) (*CustomerReferrals2Output, error) {
+	return decode[CustomerReferrals2Output](ctx, c, endpointCustomerReferrals2, in)
 }

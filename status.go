@@ -111,8 +111,12 @@ func (c *Client) Check(ctx context.Context) error {
 	if !st.Now.IsZero() {
 		skew := c.core.clk.Now().Sub(st.Now.Time)
 		if skew > MaxClockSkew || skew < -MaxClockSkew {
+			dir := "ahead of"
+			if skew < 0 {
+				dir, skew = "behind", -skew
+			}
 			return &CheckError{
-				Problem: fmt.Sprintf("this machine's clock is %s off the server's", skew.Round(time.Second)),
+				Problem: fmt.Sprintf("this machine's clock is %s %s the server's", skew.Round(time.Second), dir),
 				Fix:     "synchronise the clock (NTP); tokens are dated by it",
 			}
 		}

@@ -252,10 +252,13 @@ func (d Date) Valid() bool {
 
 // In returns the start of the day in loc. Use the shop's time zone, since
 // that is how Bubblehouse reads dates. It reports false for a Date that is
-// not Valid or has no year.
+// not Valid or has no year. A nil loc means UTC, where time.Date would panic.
 func (d Date) In(loc *time.Location) (time.Time, bool) {
 	if !d.Valid() || !d.HasYear() {
 		return time.Time{}, false
+	}
+	if loc == nil {
+		loc = time.UTC
 	}
 	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc), true
 }

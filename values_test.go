@@ -323,3 +323,9 @@ func TestBHID(t *testing.T) {
 		}
 	})
 }
+
+func TestDateInNilLocation(t *testing.T) {
+	got, ok := Date{2024, time.March, 10}.In(nil)
+	require.True(t, ok, "a nil location must not panic")
+	assert.Equal(t, time.Date(2024, 3, 10, 0, 0, 0, 0, time.UTC), got)
+}

@@ -1,0 +1,97 @@
+package bubblehouse
+
+import (
+	"context"
+	"crypto/sha256"
+	"hash"
+	"io"
+	"net/http"
+	"runtime"
+	"strconv"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	exportHead  = `{"customer":{"email":"alice@example.com"},"events":[`
+	exportChunk = `{"kind":"history","pts_delta":25,"desc":"Earned from order #1042","time":"2026-01-01T00:00:00Z"},`
+	exportTail  = `{}]}`
+)
+
+// exportLen is the exact length of the body exportBody writes for size.
+func exportLen(size int64) int64 {
+	chunks := (size + int64(len(exportChunk)) - 1) / int64(len(exportChunk))
+	return int64(len(exportHead)) + chunks*int64(len(exportChunk)) + int64(len(exportTail))
+}
+
+// exportBody writes a JSON export of about size bytes without holding it in
+// memory, and hashes what it wrote. With an exact Content-Length the test
+// server writes without chunked encoding, which would allocate per chunk
+// and blur what the client allocates.
+func exportBody(w http.ResponseWriter, size int64, h hash.Hash) {
+	w.Header().Set("Content-Length", strconv.FormatInt(exportLen(size), 10))
+	mw := io.MultiWriter(w, h)
+	_, _ = io.WriteString(mw, exportHead)
+	chunk := []byte(exportChunk)
+	for written := int64(0); written < size; written += int64(len(chunk)) {
+		if _, err := mw.Write(chunk); err != nil {
+			return
+		}
+	}
+	_, _ = io.WriteString(mw, exportTail)
+}
+
+// TestExportStreamsInConstantMemory streams a 64 MiB export and a 1 MiB one
+// and shows that the client allocates no more for the large one: memory
+// does not grow with the body's size.
+func TestExportStreamsInConstantMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("streams 65 MiB")
+	}
+	srvHash := sha256.New()
+	srv := newRawServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		size, _ := strconv.ParseInt(r.Header.Get("X-Test-Size"), 10, 64)
+		srvHash.Reset()
+		w.Header().Set("Content-Type", "application/json")
+		exportBody(w, size, srvHash)
+	})
+	c := newTestClient(t, srv, WithHTTPClient(&http.Client{Transport: sizeHeader{}}))
+	in := &ExportCustomerData1Input{Customer: ByEmail("alice@example.com")}
+
+	allocs := func(size int64) (uint64, int64) {
+		h := sha256.New()
+		ctx := context.WithValue(context.Background(), sizeKey{}, size)
+		runtime.GC()
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		n, err := c.ExportCustomerData1To(ctx, in, h)
+		runtime.ReadMemStats(&after)
+		require.NoError(t, err)
+		assert.Equal(t, exportLen(size), n)
+		assert.Equal(t, srvHash.Sum(nil), h.Sum(nil), "byte for byte as sent")
+		return after.TotalAlloc - before.TotalAlloc, n
+	}
+	small, nSmall := allocs(1 << 20)
+	large, nLarge := allocs(64 << 20)
+	assert.Greater(t, nLarge, int64(64<<20))
+	assert.Greater(t, nSmall, int64(1<<20))
+	t.Logf("allocated %d bytes for a %d-byte export, %d bytes for a %d-byte one", small, nSmall, large, nLarge)
+	// Both runs include the test server's own allocations in this process.
+	assert.Less(t, large, small+(1<<20), "allocation must not grow with the export's size")
+}
+
+// sizeKey carries the export size a test wants to the test server.
+type sizeKey struct{}
+
+// sizeHeader passes the size in the context on as a request header.
+type sizeHeader struct{}
+
+func (sizeHeader) RoundTrip(r *http.Request) (*http.Response, error) {
+	if size, ok := r.Context().Value(sizeKey{}).(int64); ok {
+		r = r.Clone(r.Context())
+		r.Header.Set("X-Test-Size", strconv.FormatInt(size, 10))
+	}
+	return http.DefaultTransport.RoundTrip(r)
+}
