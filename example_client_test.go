@@ -286,4 +286,3 @@ func ExampleClient_Check() {
 	// <nil>
 	// bubblehouse: check: Bubblehouse refused the token (invalid or expired); fix: check the key ID and shared secret in the API console, that the key is not revoked, and the clock
 }
-

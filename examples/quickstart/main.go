@@ -180,4 +180,3 @@ func dateOf(t bubblehouse.Time) string {
 	}
 	return t.Format("2006-01-02")
 }
-
