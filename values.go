@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"time"
@@ -181,6 +182,33 @@ func (m Money) appendText(b []byte) []byte {
 		b = append(b, byte('0'+frac/d%10))
 	}
 	return b
+}
+
+// StringFixed formats the amount with places fractional digits (0 to 6),
+// rounding half away from zero, for display: StringFixed(2) of 18.505 is
+// "18.51". Places outside 0..6 are clamped.
+func (m Money) StringFixed(places int) string {
+	places = min(max(places, 0), 6)
+	unit := int64(1)
+	for i := places; i < 6; i++ {
+		unit *= 10
+	}
+	v := m.micros
+	if r := v % unit; r != 0 {
+		switch {
+		case v > 0 && 2*r >= unit && v <= math.MaxInt64-(unit-r):
+			v += unit - r
+		case v < 0 && -2*r >= unit && v >= math.MinInt64+(unit+r):
+			v -= unit + r
+		default:
+			v -= r
+		}
+	}
+	s := Money{micros: v}.String()
+	if places == 0 {
+		return s[:len(s)-7]
+	}
+	return s[:len(s)-(6-places)]
 }
 
 // MarshalJSON encodes the amount as a decimal string with six fractional

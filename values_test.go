@@ -329,3 +329,29 @@ func TestDateInNilLocation(t *testing.T) {
 	require.True(t, ok, "a nil location must not panic")
 	assert.Equal(t, time.Date(2024, 3, 10, 0, 0, 0, 0, time.UTC), got)
 }
+
+func TestMoneyStringFixed(t *testing.T) {
+	tests := []struct {
+		micros int64
+		places int
+		want   string
+	}{
+		{18_500_000, 2, "18.50"},
+		{18_505_000, 2, "18.51"},
+		{18_504_999, 2, "18.50"},
+		{-18_505_000, 2, "-18.51"},
+		{-18_504_999, 2, "-18.50"},
+		{999_999, 2, "1.00"},
+		{-4_000, 2, "0.00"},
+		{1_500_000, 0, "2"},
+		{1_499_999, 0, "1"},
+		{1_234_567, 6, "1.234567"},
+		{1_234_567, 9, "1.234567"},
+		{1_234_567, -1, "1"},
+		{math.MaxInt64, 2, "9223372036854.77"},
+		{math.MinInt64, 2, "-9223372036854.77"},
+	}
+	for _, tc := range tests {
+		assert.Equal(t, tc.want, MoneyFromMicros(tc.micros).StringFixed(tc.places), "%d/%d", tc.micros, tc.places)
+	}
+}

@@ -1,0 +1,54 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+func TestQuickstartOnTheDemoServer(t *testing.T) {
+	var out bytes.Buffer
+	err := run(context.Background(), &out, func(string) string { return "" })
+	require.NoError(t, err)
+	got := out.String()
+	for _, want := range []string{
+		`Bubblehouse shop "demo-shop" (embedded demo server`,
+		"Customer  Alice Smith <alice@example.com>, member since 2020-01-15",
+		"Points    1850 points available (worth 18.50), 240 pending",
+		"Tier      Gold (next: Platinum)",
+		"Last changes (16 in all)",
+		"Referrals (4)",
+		"GDPR export  ",
+	} {
+		assert.Contains(t, got, want)
+	}
+	changes := got[strings.Index(got, "Last changes"):strings.Index(got, "Referrals")]
+	assert.Equal(t, 5, strings.Count(changes, "\n  2025-"), "the five latest changes are listed")
+}
+
+func TestQuickstartRefusesPartialSettings(t *testing.T) {
+	env := map[string]string{"BUBBLEHOUSE_SHOP": "my-shop"}
+	err := run(context.Background(), &bytes.Buffer{}, func(k string) string { return env[k] })
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "missing: BUBBLEHOUSE_KEY_ID, BUBBLEHOUSE_SECRET, BUBBLEHOUSE_CUSTOMER_EMAIL")
+}
+
+func TestQuickstartLiveSettingsAreValidated(t *testing.T) {
+	env := map[string]string{
+		"BUBBLEHOUSE_SHOP":           "my-shop",
+		"BUBBLEHOUSE_KEY_ID":         "k",
+		"BUBBLEHOUSE_SECRET":         "not base64 !!",
+		"BUBBLEHOUSE_CUSTOMER_EMAIL": "a@b.c",
+	}
+	err := run(context.Background(), &bytes.Buffer{}, func(k string) string { return env[k] })
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "base64")
+	assert.NotContains(t, err.Error(), "not base64 !!")
+}

@@ -1,0 +1,101 @@
+// Command storefronttoken shows how a shop backend hands a customer token
+// to its storefront, so that the browser can call the Loyalty API for the
+// logged-in customer only, and never sees the shared secret.
+//
+//	go run ./examples/storefronttoken
+//
+// It serves GET /loyalty/token on a local test server (your backend would
+// add it to its own router, behind its session check), fetches a token as
+// the storefront would, and uses it against the embedded fake Bubblehouse.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"time"
+
+	"github.com/bubblehouse-go/bubblehouse"
+	"github.com/bubblehouse-go/bubblehouse/bubblehousetest"
+)
+
+func main() {
+	if err := run(context.Background(), os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "storefronttoken:", err)
+		os.Exit(1)
+	}
+}
+
+// tokenHandler answers {"token": "..."} for the logged-in customer.
+// currentCustomer stands for your session lookup: it returns the shop's own
+// customer ID, or "" when nobody is logged in.
+func tokenHandler(signer *bubblehouse.Signer, currentCustomer func(*http.Request) string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := currentCustomer(r)
+		if id == "" {
+			http.Error(w, `{"error":"not logged in"}`, http.StatusUnauthorized)
+			return
+		}
+		// Short-lived: the storefront asks again when it expires.
+		tok, err := signer.CustomerToken(id, 10*time.Minute)
+		if err != nil {
+			http.Error(w, `{"error":"cannot mint a token"}`, http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Cache-Control", "no-store") // a token must not be cached by proxies
+		_ = json.NewEncoder(w).Encode(map[string]string{"token": tok})
+	})
+}
+
+func run(ctx context.Context, out io.Writer) error {
+	bh, err := bubblehousetest.Start(bubblehousetest.WithDemoData())
+	if err != nil {
+		return err
+	}
+	defer bh.Close()
+
+	// Your backend: its signer comes from the same key as its client.
+	backend := httptest.NewServer(tokenHandler(bh.Signer(), func(r *http.Request) string {
+		return r.Header.Get("X-Demo-Session") // stands for a real session check
+	}))
+	defer backend.Close()
+
+	// The storefront fetches a token for the logged-in customer...
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, backend.URL+"/loyalty/token", nil)
+	req.Header.Set("X-Demo-Session", bubblehousetest.DemoCustomerShopID)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	var body struct {
+		Token string `json:"token"`
+	}
+	if err := json.NewDecoder(resp.Body).Decode(&body); err != nil {
+		return fmt.Errorf("decoding the token answer: %w", err)
+	}
+	fmt.Fprintln(out, "storefront got a token:", resp.Status, resp.Header.Get("Cache-Control"))
+
+	// ...and calls Bubblehouse with it (here through the Go client; a browser
+	// would send it as "Authorization: Bearer <token>").
+	asCustomer, err := bubblehouse.NewClient(bh.Shop(), bubblehouse.WithToken(body.Token), bubblehouse.WithBaseURL(bh.URL()))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "token kind:", asCustomer.TokenKind())
+	bal, err := asCustomer.CustomerBalance3(ctx, nil)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "balance as the customer: %d points\n", bal.PtsAvailable)
+
+	// The token cannot read anyone else.
+	_, err = asCustomer.CustomerBalance3(ctx, &bubblehouse.CustomerBalance3Input{Customer: bubblehouse.ByShopID("shop-customer-456")})
+	fmt.Fprintln(out, "someone else's balance refused:", err != nil)
+	return nil
+}
