@@ -16,8 +16,10 @@ type Customer struct {
 	// Details.AltEmails are what CustomerIdentity1 and customer tokens match.
 	Details bubblehouse.Customer2
 	// History is what CustomerHistory2 returns, in this order (Bubblehouse
-	// sends the newest first). Empty IDs and customer fields of the changes
-	// are filled in from Details.
+	// sends the newest first). Empty change IDs are generated and an empty
+	// CustomerBHID is set to the customer's. CustomerShopID and
+	// CustomerEmail are served as seeded: Bubblehouse documents them as
+	// possibly empty (a change it cannot tie to them, after an import).
 	History []bubblehouse.Change2
 	// Balance is what CustomerBalance3 returns with include_full_program and
 	// include_unused_rewards; without them the server strips the fields they
@@ -59,12 +61,6 @@ func (s *Server) AddCustomer(c Customer) bubblehouse.BHID {
 		}
 		if h.CustomerBHID == "" {
 			h.CustomerBHID = c.Details.BHID
-		}
-		if h.CustomerShopID == "" {
-			h.CustomerShopID = c.Details.ID
-		}
-		if h.CustomerEmail == "" {
-			h.CustomerEmail = c.Details.Email
 		}
 	}
 	for i := range c.Referrals {
