@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/go-redis/redis_rate/v10"
@@ -213,22 +214,24 @@ func (l *Limiter) Wait(ctx context.Context, r bubblehouse.LimitRequest) error {
 // waitRedis takes cost tokens from every bucket of bs. With more than one
 // bucket it first reads how long each would make the attempt wait (a
 // take of zero tokens), so that an attempt that must fail fails before it
-// has taken anything. Only a race with another replica between that read
-// and the takes can leave tokens taken by an attempt that then fails.
+// has taken anything; only a race with another replica between that read
+// and the takes can leave tokens taken by an attempt that then fails. The
+// buckets are asked concurrently, so several cost one round trip of
+// latency, not one each.
 func (l *Limiter) waitRedis(ctx context.Context, r bubblehouse.LimitRequest, bs []bucket, cost int, start time.Time) error {
-	taken := 0
+	var buf [3]*redis_rate.Result
+	pending := bs
 	for {
-		if rest := bs[taken:]; len(rest) > 1 {
+		if len(pending) > 1 {
+			res, err := l.allowAll(ctx, pending, 0, buf[:len(pending)])
+			if err != nil {
+				return err
+			}
 			var worst time.Duration
-			for _, b := range rest {
-				res, err := l.allow(ctx, b, 0)
-				if err != nil {
-					return err
-				}
+			for i, b := range pending {
 				// ResetAfter is how far the bucket's theoretical arrival
 				// time lies ahead; cost tokens fit once it is within burst.
-				w := res.ResetAfter + time.Duration(cost-b.spec.limit.Burst)*b.spec.interval
-				worst = max(worst, w)
+				worst = max(worst, res[i].ResetAfter+time.Duration(cost-b.spec.limit.Burst)*b.spec.interval)
 			}
 			if worst > 0 {
 				if err := l.pause(ctx, r, start, worst); err != nil {
@@ -237,25 +240,51 @@ func (l *Limiter) waitRedis(ctx context.Context, r bubblehouse.LimitRequest, bs 
 				continue
 			}
 		}
-		for taken < len(bs) {
-			res, err := l.allow(ctx, bs[taken], cost)
-			if err != nil {
-				return err
-			}
-			if res.Allowed >= cost {
-				taken++
-				continue
-			}
-			// Refused: GCRA took nothing from this bucket.
-			if err := l.pause(ctx, r, start, res.RetryAfter); err != nil {
-				return err
-			}
-			break
+		res, err := l.allowAll(ctx, pending, cost, buf[:len(pending)])
+		if err != nil {
+			return err
 		}
-		if taken == len(bs) {
+		// A refused bucket gave nothing (GCRA takes only on success); the
+		// others are taken and stay so while the refused ones are waited for.
+		refused := pending[:0:0]
+		var wait time.Duration
+		for i, b := range pending {
+			if res[i].Allowed < cost {
+				refused = append(refused, b)
+				wait = max(wait, res[i].RetryAfter)
+			}
+		}
+		if len(refused) == 0 {
 			return nil
 		}
+		if err := l.pause(ctx, r, start, wait); err != nil {
+			return err
+		}
+		pending = refused
 	}
+}
+
+// allowAll takes n tokens from each bucket of bs into out, concurrently
+// when there are several; the goroutines end before it returns. The error
+// is the first bucket's that failed.
+func (l *Limiter) allowAll(ctx context.Context, bs []bucket, n int, out []*redis_rate.Result) ([]*redis_rate.Result, error) {
+	if len(bs) == 1 {
+		res, err := l.allow(ctx, bs[0], n)
+		out[0] = res
+		return out, err
+	}
+	var errs [3]error
+	var wg sync.WaitGroup
+	for i, b := range bs {
+		wg.Go(func() { out[i], errs[i] = l.allow(ctx, b, n) })
+	}
+	wg.Wait()
+	for _, err := range errs[:len(bs)] {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // allow runs one redis_rate take under the per-command timeout.
