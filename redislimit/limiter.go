@@ -29,8 +29,16 @@ var ErrUnavailable = errors.New("redislimit: Redis is unavailable and the limite
 // to a client with both bubblehouse.WithLimiter and
 // bubblehouse.WithCooldownStore.
 //
-// It is safe for concurrent use, starts no goroutines and needs no Close;
-// the Redis client stays the caller's to close.
+// Its Redis keys are "rate:"+prefix+"global", "rate:"+prefix+"export" and
+// "rate:"+prefix+"customer:<digest>" for the buckets (redis_rate adds the
+// "rate:"), and prefix+"cooldown:client" and
+// prefix+"cooldown:customer:<digest>" for cooldowns; all expire on their
+// own once idle.
+//
+// It is safe for concurrent use and needs no Close; the Redis client stays
+// the caller's to close. It starts no goroutine that outlives a call (a
+// Wait with several buckets asks them concurrently and joins before it
+// returns).
 type Limiter struct {
 	rdb       redis.UniversalClient
 	gcra      *redis_rate.Limiter
@@ -175,8 +183,9 @@ func (l *Limiter) hashKey(key string) string {
 
 // Wait blocks until the attempt r describes may be sent, taking r.Cost
 // tokens from each of its buckets in Redis (see bubblehouse.Limiter). When
-// Redis says the wait would be longer than r.MaxWait or the context's
-// deadline allows, it returns a *bubblehouse.RateLimitError at once. While
+// Redis says the wait would be longer than what is left of r.MaxWait (which
+// bounds the whole Wait) or the context's deadline allows, it returns a
+// *bubblehouse.RateLimitError at once, having taken nothing. While
 // Redis is slow or down it uses the in-process fallback, or with FailClosed
 // returns an error matching ErrUnavailable.
 func (l *Limiter) Wait(ctx context.Context, r bubblehouse.LimitRequest) error {
