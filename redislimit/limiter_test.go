@@ -19,7 +19,9 @@ import (
 
 func newLimiter(t *testing.T, addr string, opts ...Option) *Limiter {
 	t.Helper()
-	l, err := New(newRedisClient(t, addr), append([]Option{WithPrefix("test:" + t.Name() + ":")}, opts...)...)
+	// A generous command timeout unless the test sets one: a loaded machine
+	// must not make a slow command look like an outage.
+	l, err := New(newRedisClient(t, addr), append([]Option{WithPrefix("test:" + t.Name() + ":"), WithOpTimeout(time.Second)}, opts...)...)
 	require.NoError(t, err)
 	return l
 }
@@ -206,7 +208,7 @@ func TestFallbackLoggedOnceAndRecovers(t *testing.T) {
 	var logs syncBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
 	l := newLimiter(t, srv.addr, WithRateLimit(1000, 1000), WithLogger(logger),
-		WithOpTimeout(50*time.Millisecond), WithProbeInterval(50*time.Millisecond))
+		WithOpTimeout(250*time.Millisecond), WithProbeInterval(50*time.Millisecond))
 	ctx := context.Background()
 	require.NoError(t, l.Wait(ctx, read(time.Second)))
 
@@ -236,13 +238,13 @@ func TestFallbackLoggedOnceAndRecovers(t *testing.T) {
 
 func TestFailClosedOnClosedPortIsFast(t *testing.T) {
 	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
-	l := newLimiter(t, addr, WithRateLimit(10, 10), WithFallback(FailClosed))
+	l := newLimiter(t, addr, WithRateLimit(10, 10), WithFallback(FailClosed), WithOpTimeout(50*time.Millisecond))
 	ctx := context.Background()
-	for i := range 3 {
+	for i, limit := range []time.Duration{250 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond} {
 		start := time.Now()
 		err := l.Wait(ctx, read(time.Second))
 		require.ErrorIs(t, err, ErrUnavailable, "call %d", i)
 		assert.False(t, errors.Is(err, bubblehouse.ErrRateLimitExceeded))
-		assert.Less(t, time.Since(start), 150*time.Millisecond, "call %d", i)
+		assert.Less(t, time.Since(start), limit, "call %d", i)
 	}
 }
