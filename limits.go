@@ -17,6 +17,18 @@ import (
 // replace them with WithLimiter and WithCooldownStore to share limits
 // across the replicas of a service (the redislimit module does this with
 // Redis).
+//
+// Limiter, LimitRequest and CooldownStore are the extension point for
+// that. Per attempt, the client calls, in this order and on the call's
+// context:
+//
+//	CooldownUntil(ctx, "")              the whole client's cooldown
+//	CooldownUntil(ctx, r.Customer)      the customer's, when the call names one
+//	Wait(ctx, r)                        r as described by LimitRequest
+//
+// and after an answer of 429, StartCooldown(ctx, key, now+wait), with key
+// the customer's (or "" when the call names none) and wait the answer's
+// Retry-After, or one second when it has none.
 
 // Limit scopes, the values of LimitRequest.Class.
 const (
@@ -27,46 +39,78 @@ const (
 	ClassExport = "export"
 )
 
-// LimitRequest describes one attempt to a Limiter.
+// LimitRequest describes one attempt to a Limiter: which buckets it draws
+// on (Class, Customer), how many tokens it takes (Cost) and how long it may
+// wait for them (MaxWait, and the context's deadline).
 type LimitRequest struct {
-	// Endpoint is the function called, such as "CustomerBalance3".
+	// Endpoint is the function called, such as "CustomerBalance3". It is
+	// for errors and metrics; the default Limiter does not key on it.
 	Endpoint string
-	// Class is ClassRead or ClassExport.
+	// Class is ClassRead or ClassExport. The default Limiter draws an
+	// export from a bucket of its own as well.
 	Class string
-	// Customer is a stable key of the customer the call names (a hash-free
-	// canonical form of its identity, or of the customer token's subject);
-	// empty when the call names none. It may hold personal data such as an
-	// email address: keep it out of logs, and hash it before storing it
-	// outside the process.
+	// Customer is a stable key of the customer the call names, such as
+	// "shopid:123" or "email:jane@example.com" (a canonical form of its
+	// identity, or of the customer token's subject; treat it as opaque);
+	// empty when the call names none. The default Limiter keeps a bucket per
+	// customer key. It may hold personal data such as an email address: keep
+	// it out of logs and errors, and hash it before storing it outside the
+	// process.
 	Customer string
-	// Cost is the number of tokens the attempt takes; 1 for every call today.
+	// Cost is the number of tokens the attempt takes from each of its
+	// buckets; 1 for every call today.
 	Cost int
-	// MaxWait is the longest the attempt may wait (the client's WithMaxWait;
-	// the context's deadline also applies). A Limiter that would have to wait
-	// longer returns a *RateLimitError at once, taking nothing.
+	// MaxWait is the longest Wait may block for this attempt (the client's
+	// WithMaxWait); the context's deadline, when sooner, bounds it too. A
+	// Limiter that would have to wait longer returns a *RateLimitError at
+	// once, taking nothing.
 	MaxWait time.Duration
 }
 
-// Limiter paces attempts. Wait blocks until the attempt described by r may
-// be sent, or returns an error without waiting when it could not be sent in
-// time: a *RateLimitError for a wait longer than r.MaxWait or the context's
-// deadline, or the context's error. Implementations must be safe for
-// concurrent use, must return when ctx ends, and must not start goroutines
-// that outlive a call.
+// Limiter paces attempts. It is called once per attempt, retries included,
+// after the attempt's cooldowns are over (see CooldownStore).
+//
+// Wait blocks until the attempt described by r may be sent, taking r.Cost
+// tokens, and returns nil. It returns instead:
+//   - a *RateLimitError (Endpoint and RetryAfter set), at once and having
+//     taken nothing, when the wait would be longer than r.MaxWait or would
+//     pass ctx's deadline; the call fails with it as it is;
+//   - ctx's error when ctx ends first, giving back what it took if it can;
+//   - any other error when it cannot decide (a shared store is down, say);
+//     the call then fails without being sent or retried, with the error
+//     wrapped in a *TransportError.
+//
+// Implementations must be safe for concurrent use, must return when ctx
+// ends, and must not start goroutines that outlive a call.
 type Limiter interface {
 	Wait(ctx context.Context, r LimitRequest) error
 }
 
 // CooldownStore remembers, per key, until when calls must not be sent
-// because Bubblehouse answered 429. A key is a customer key as in
-// LimitRequest.Customer, or "" for the whole client. Implementations must be
-// safe for concurrent use.
+// because Bubblehouse answered 429. A cooldown record is a key and an end
+// time: the key is a customer key as in LimitRequest.Customer, or "" for
+// the whole client; the end time is the moment of the 429 plus its
+// Retry-After. A record only matters until it ends, so a store may drop it
+// then (an expiring key, say). Times are read from the client's clock; a
+// store shared between machines may keep the remaining duration instead,
+// so that clock differences do not matter.
+//
+// Before each attempt the client reads the cooldowns of "" and of the
+// attempt's customer and waits for the later one to end, or fails the call
+// at once with a *RateLimitError (Cooldown set) when that wait would be
+// longer than WithMaxWait or pass the context's deadline. An error from
+// CooldownUntil fails the call unsent, wrapped in a *TransportError; an
+// error from StartCooldown is logged at warning level and otherwise
+// ignored, since the 429 itself is already the call's answer.
+//
+// Implementations must be safe for concurrent use.
 type CooldownStore interface {
 	// CooldownUntil returns the end of key's cooldown, or the zero time if
 	// none is in force.
 	CooldownUntil(ctx context.Context, key string) (time.Time, error)
 	// StartCooldown makes key wait until until, unless it already waits
-	// longer: a cooldown is never shortened.
+	// longer: a cooldown is never shortened, whatever order concurrent
+	// callers (or replicas) write in.
 	StartCooldown(ctx context.Context, key string, until time.Time) error
 }
 

@@ -1,0 +1,240 @@
+package redislimit
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/bubblehouse-go/bubblehouse"
+)
+
+// fakeAPI is a Bubblehouse stand-in that counts the calls it receives and
+// answers them with answer (200 and a Status2 result by default).
+type fakeAPI struct {
+	*httptest.Server
+	calls  atomic.Int64
+	mu     sync.Mutex
+	times  []time.Time
+	answer func(n int64, w http.ResponseWriter) bool // true: answered
+}
+
+func newFakeAPI(t *testing.T) *fakeAPI {
+	f := &fakeAPI{}
+	f.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		n := f.calls.Add(1)
+		f.mu.Lock()
+		f.times = append(f.times, time.Now())
+		answer := f.answer
+		f.mu.Unlock()
+		if answer != nil && answer(n, w) {
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if strings.HasSuffix(r.URL.Path, "/Status2") {
+			_, _ = w.Write([]byte(`{"logged_in":true,"shop_slug":"test-shop","membership":"none"}`))
+			return
+		}
+		_, _ = w.Write([]byte(`{}`))
+	}))
+	t.Cleanup(f.Close)
+	return f
+}
+
+func (f *fakeAPI) callTimes() []time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]time.Time(nil), f.times...)
+}
+
+// replica is one service replica: its own Redis connection pool, its own
+// Limiter and its own bubblehouse.Client, sharing Redis with the others.
+func replica(t *testing.T, api *fakeAPI, redisAddr string, lopts []Option, copts ...bubblehouse.Option) (*bubblehouse.Client, *Limiter) {
+	t.Helper()
+	// A generous command timeout by default: a loaded test machine must not
+	// make a slow command look like an outage, unless a test wants it to.
+	l, err := New(newRedisClient(t, redisAddr), append([]Option{WithPrefix("test:" + t.Name() + ":"), WithOpTimeout(time.Second)}, lopts...)...)
+	require.NoError(t, err)
+	opts := append([]bubblehouse.Option{
+		bubblehouse.WithToken("test-token"),
+		bubblehouse.WithBaseURL(api.URL),
+		bubblehouse.WithLimiter(l),
+		bubblehouse.WithCooldownStore(l),
+		bubblehouse.WithMaxRetries(0),
+	}, copts...)
+	c, err := bubblehouse.NewClient("test-shop", opts...)
+	require.NoError(t, err)
+	return c, l
+}
+
+// Three replicas sharing a limit of R/s make R calls a second between
+// them, not R each.
+func TestReplicasShareOneRate(t *testing.T) {
+	srv := startRedis(t)
+	api := newFakeAPI(t)
+	const (
+		rps      = 40
+		burst    = 5
+		replicas = 3
+		workers  = 4 // per replica
+		calls    = 85
+	)
+	var clients []*bubblehouse.Client
+	for range replicas {
+		c, _ := replica(t, api, srv.addr, []Option{WithRateLimit(rps, burst)})
+		clients = append(clients, c)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	errs := make(chan error, calls)
+	start := time.Now()
+	for _, c := range clients {
+		for range workers {
+			wg.Go(func() {
+				for next.Add(1) <= calls {
+					if _, err := c.Status2(ctx); err != nil {
+						errs <- err
+					}
+				}
+			})
+		}
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	close(errs)
+	for err := range errs {
+		t.Errorf("call failed: %v", err)
+	}
+	require.EqualValues(t, calls, api.calls.Load())
+
+	// The burst at once, then one every 1/R s. (A burst above 1 lets a
+	// waiter that wakes a little late still have its slot.)
+	want := time.Duration(calls-burst) * time.Second / rps
+	t.Logf("%d calls in %v (want %v)", calls, elapsed, want)
+	assert.InEpsilon(t, want.Seconds(), elapsed.Seconds(), 0.05, "elapsed %v, want %v (±5%%)", elapsed, want)
+	times := api.callTimes()
+	got := float64(len(times)-burst) / times[len(times)-1].Sub(times[0]).Seconds()
+	assert.InEpsilon(t, float64(rps), got, 0.05, "the server saw %.1f calls/s", got)
+}
+
+// A 429 seen by one replica holds the others for its Retry-After.
+func TestCooldownHoldsEveryReplica(t *testing.T) {
+	srv := startRedis(t)
+	api := newFakeAPI(t)
+	api.answer = func(n int64, w http.ResponseWriter) bool {
+		if n != 1 {
+			return false
+		}
+		w.Header().Set("Retry-After", "1")
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = w.Write([]byte(`{"error":"rate_limit_exceeded","message":"slow down"}`))
+		return true
+	}
+	a, _ := replica(t, api, srv.addr, nil)
+	b, _ := replica(t, api, srv.addr, nil, bubblehouse.WithMaxWait(200*time.Millisecond))
+	c, _ := replica(t, api, srv.addr, nil)
+	ctx := context.Background()
+
+	_, err := a.Status2(ctx)
+	require.ErrorIs(t, err, bubblehouse.ErrRateLimitExceeded)
+	var apiErr *bubblehouse.APIError
+	require.ErrorAs(t, err, &apiErr)
+	require.Equal(t, http.StatusTooManyRequests, apiErr.StatusCode)
+
+	// Replica b may wait 200ms only: it fails at once without calling.
+	start := time.Now()
+	_, err = b.Status2(ctx)
+	var rl *bubblehouse.RateLimitError
+	require.ErrorAs(t, err, &rl)
+	assert.True(t, rl.Cooldown)
+	assert.Greater(t, rl.RetryAfter, 700*time.Millisecond)
+	assert.Less(t, time.Since(start), 100*time.Millisecond)
+	assert.EqualValues(t, 1, api.calls.Load(), "b sent nothing")
+
+	// Replica c waits the cooldown out, then succeeds.
+	_, err = c.Status2(ctx)
+	require.NoError(t, err)
+	times := api.callTimes()
+	require.Len(t, times, 2)
+	assert.GreaterOrEqual(t, times[1].Sub(times[0]), 950*time.Millisecond)
+}
+
+// Redis killed in the middle of a run: calls go on through the in-process
+// fallback, no error reaches a caller, and each replica logs it once.
+func TestRedisKilledMidRunFallsBack(t *testing.T) {
+	srv := startRedis(t)
+	api := newFakeAPI(t)
+	var logs syncBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	lopts := []Option{WithRateLimit(200, 20), WithCustomerRateLimit(100, 10), WithExportRateLimit(100, 10),
+		WithLogger(logger), WithOpTimeout(250 * time.Millisecond)}
+	var clients []*bubblehouse.Client
+	for range 2 {
+		c, _ := replica(t, api, srv.addr, lopts)
+		clients = append(clients, c)
+	}
+	ctx := context.Background()
+	stop := time.Now().Add(time.Second)
+	killAt := time.Now().Add(400 * time.Millisecond)
+	var wg sync.WaitGroup
+	var failures, done atomic.Int64
+	for _, c := range clients {
+		for range 3 {
+			wg.Go(func() {
+				for time.Now().Before(stop) {
+					var err error
+					if n := done.Add(1); n%2 == 0 {
+						_, err = c.Status2(ctx)
+					} else {
+						cust := bubblehouse.ByShopID("customer-" + strconv.FormatInt(n%7, 10))
+						_, err = c.ExportCustomerData1(ctx, &bubblehouse.ExportCustomerData1Input{Customer: cust})
+					}
+					if err != nil {
+						failures.Add(1)
+						t.Errorf("call failed: %v", err)
+					}
+				}
+			})
+		}
+	}
+	time.Sleep(time.Until(killAt))
+	srv.kill()
+	wg.Wait()
+
+	assert.Zero(t, failures.Load())
+	assert.Equal(t, 2, strings.Count(logs.String(), "Redis is unavailable"), "once per replica:\n%s", logs.String())
+	assert.Greater(t, api.calls.Load(), int64(20))
+}
+
+// With FailClosed and nothing listening on the Redis port, calls fail with
+// ErrUnavailable and send nothing: the first within the command timeout
+// (go-redis would retry the dial for longer), the next ones at once, since the
+// Limiter remembers the outage until its next probe.
+func TestFailClosedClientFailsFast(t *testing.T) {
+	api := newFakeAPI(t)
+	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	c, _ := replica(t, api, addr, []Option{WithFallback(FailClosed), WithOpTimeout(50 * time.Millisecond)})
+	ctx := context.Background()
+	for i, limit := range []time.Duration{250 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond} {
+		start := time.Now()
+		_, err := c.Status2(ctx)
+		require.ErrorIs(t, err, ErrUnavailable, "call %d", i)
+		var te *bubblehouse.TransportError
+		assert.ErrorAs(t, err, &te)
+		assert.Less(t, time.Since(start), limit, "call %d", i)
+	}
+	assert.Zero(t, api.calls.Load())
+}

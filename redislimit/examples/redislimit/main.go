@@ -1,0 +1,128 @@
+// Command redislimit shows two replicas of a service sharing one rate limit
+// through Redis. Both run in this process, each with its own Redis
+// connection pool, redislimit.Limiter and bubblehouse.Client, against a
+// local stand-in for Bubblehouse that counts the calls it receives.
+//
+//	go run ./examples/redislimit                 # Redis on 127.0.0.1:6379
+//	go run ./examples/redislimit -redis host:port
+//
+// With Redis the two replicas make 10 calls a second between them. Without
+// it they say so and fall back to in-process limits, so each makes 10 a
+// second by itself: about twice as many in total.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/bubblehouse-go/bubblehouse"
+	"github.com/bubblehouse-go/bubblehouse/redislimit"
+)
+
+const (
+	limit           = 10 // calls a second, both replicas together
+	callsPerReplica = 15
+)
+
+func main() {
+	addr := flag.String("redis", envOr("REDIS_ADDR", "127.0.0.1:6379"), "Redis address")
+	flag.Parse()
+	if err := run(context.Background(), *addr); err != nil {
+		fmt.Fprintln(os.Stderr, "redislimit example:", err)
+		os.Exit(1)
+	}
+}
+
+func run(ctx context.Context, addr string) error {
+	var received atomic.Int64
+	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		received.Add(1)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write([]byte(`{"logged_in":true,"shop_slug":"demo-shop","membership":"none"}`))
+	}))
+	defer api.Close()
+
+	shared := reachable(ctx, addr)
+	if shared {
+		fmt.Printf("Redis at %s: the two replicas share one limit of %d calls/s.\n", addr, limit)
+	} else {
+		fmt.Printf("No Redis reachable at %s: each replica falls back to its own in-process limit\n"+
+			"of %d calls/s, so together they make about %d. Start redis-server to see them share it.\n", addr, limit, 2*limit)
+	}
+
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	// A fresh prefix per run, so that a previous run's buckets do not count.
+	prefix := fmt.Sprintf("bubblehouse-example:%d:", time.Now().UnixNano())
+	var replicas []*bubblehouse.Client
+	for i := range 2 {
+		rdb := redis.NewClient(&redis.Options{Addr: addr, ContextTimeoutEnabled: true, MaxRetries: -1})
+		defer rdb.Close()
+		lim, err := redislimit.New(rdb,
+			redislimit.WithPrefix(prefix),
+			redislimit.WithRateLimit(limit, 1),
+			redislimit.WithLogger(logger.With("replica", i+1)),
+		)
+		if err != nil {
+			return err
+		}
+		c, err := bubblehouse.NewClient("demo-shop",
+			bubblehouse.WithToken("demo-token"),
+			bubblehouse.WithBaseURL(api.URL),
+			bubblehouse.WithLimiter(lim),
+			bubblehouse.WithCooldownStore(lim),
+		)
+		if err != nil {
+			return err
+		}
+		replicas = append(replicas, c)
+	}
+
+	start := time.Now()
+	var wg sync.WaitGroup
+	errs := make(chan error, 2*callsPerReplica)
+	for _, c := range replicas {
+		wg.Go(func() {
+			for range callsPerReplica {
+				if _, err := c.Status2(ctx); err != nil {
+					errs <- err
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		return err
+	}
+	elapsed := time.Since(start)
+	n := received.Load()
+	fmt.Printf("%d calls in %v: %.1f calls/s in total (limit %d/s%s).\n",
+		n, elapsed.Round(10*time.Millisecond), float64(n-1)/elapsed.Seconds(), limit, map[bool]string{true: ", shared", false: " per replica"}[shared])
+	return nil
+}
+
+// reachable reports whether Redis answers PING within a second.
+func reachable(ctx context.Context, addr string) bool {
+	rdb := redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, ContextTimeoutEnabled: true})
+	defer rdb.Close()
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	return rdb.Ping(ctx).Err() == nil
+}
+
+func envOr(key, def string) string {
+	if v := os.Getenv(key); v != "" {
+		return v
+	}
+	return def
+}
