@@ -85,20 +85,24 @@ func (c *Client) call(ctx context.Context, ep *endpoint, in any, sk sink) error 
 		return &TransportError{Endpoint: ep.name, Err: err}
 	}
 	req.SetResponseHandler(st.handleResponse)
-	rc := &retryablehttp.Client{
-		HTTPClient: &http.Client{
-			Transport:     &attemptTransport{st: st},
-			CheckRedirect: refuseRedirect,
-			Timeout:       k.timeout,
-		},
-		RetryMax: st.policy.MaxRetries + 1, // the policy, not this count, ends the loop
+	// The retrying client, its http.Client and the attempt transport live
+	// in st, so that a call allocates them once, together.
+	st.transport.st = st
+	st.httpClient = http.Client{
+		Transport:     &st.transport,
+		CheckRedirect: refuseRedirect,
+		Timeout:       k.timeout,
+	}
+	st.retrying = retryablehttp.Client{
+		HTTPClient: &st.httpClient,
+		RetryMax:   st.policy.MaxRetries + 1, // the policy, not this count, ends the loop
 		// Logger stays nil: go-retryablehttp logs nothing then, and the
 		// client logs through its own slog.Logger with fixed keys.
 		CheckRetry:   st.checkRetry,
 		Backoff:      st.backoff,
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
-	resp, err := rc.Do(req)
+	resp, err := st.retrying.Do(req)
 	return st.finish(resp, err)
 }
 
@@ -147,6 +151,12 @@ type callState struct {
 	attempts           int
 	serverErrorRetries int
 	decision           retry.Decision
+
+	// The per-call plumbing of go-retryablehttp, set up once by call and
+	// never copied after.
+	retrying   retryablehttp.Client
+	httpClient http.Client
+	transport  attemptTransport
 }
 
 // attemptTransport runs once per attempt, inside go-retryablehttp's loop.
