@@ -180,15 +180,21 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		return nil, retry.Permanent(err)
 	}
 
+	// Each attempt gets a header of its own; its values share one backing
+	// array (capped slices, so an Add elsewhere cannot spill into the next
+	// value), which costs one allocation instead of four.
+	vals := [...]string{"application/json", "application/json", k.userAgent, ""}
 	out := *req
-	out.Header = make(http.Header, 5)
-	out.Header["Content-Type"] = []string{"application/json"}
-	out.Header["Accept"] = []string{"application/json"}
-	out.Header["User-Agent"] = []string{k.userAgent}
+	out.Header = http.Header{
+		"Content-Type": vals[0:1:1],
+		"Accept":       vals[1:2:2],
+		"User-Agent":   vals[2:3:3],
+	}
 	// The token goes only to the configured host. Redirects are refused
 	// already; this keeps it so even if that ever changes.
 	if req.URL.Host == k.host {
-		out.Header["Authorization"] = []string{"Bearer " + tok}
+		vals[3] = "Bearer " + tok
+		out.Header["Authorization"] = vals[3:4:4]
 	}
 	resp, err := k.transport.RoundTrip(&out)
 	if k.logger != nil && k.logger.Enabled(ctx, slog.LevelDebug) {
