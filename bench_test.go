@@ -304,6 +304,7 @@ func BenchmarkCustomerBalance3(b *testing.B) {
 		b.ReportAllocs()
 		r := runPair(b, 1, 20, e.checked(e.baseline), e.checked(e.sdk))
 		b.ReportMetric(r.ratio(), "x-baseline")
+		b.ReportMetric(float64(r.baseTime.Nanoseconds())/float64(b.N), "baseline-ns/op")
 		b.ReportMetric(r.allocsOver(b.N), "allocs-over-baseline")
 	})
 }
@@ -329,6 +330,7 @@ func BenchmarkCustomerBalance3Concurrent(b *testing.B) {
 		b.ReportAllocs()
 		r := runPair(b, concurrency, 4*concurrency, e.checked(e.baseline), e.checked(e.sdk))
 		b.ReportMetric(1/r.ratio(), "x-baseline-throughput")
+		b.ReportMetric(float64(r.baseTime.Nanoseconds())/float64(b.N), "baseline-ns/op")
 		b.ReportMetric(r.allocsOver(b.N), "allocs-over-baseline")
 	})
 }
