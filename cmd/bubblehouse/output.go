@@ -400,7 +400,11 @@ func writeReferrals(w io.Writer, r *bubblehouse.CustomerReferrals2Output) error 
 		ref := &r.Referrals[i]
 		var reward []string
 		if ref.RewardPts != nil {
-			reward = append(reward, fmt.Sprintf("%d points", *ref.RewardPts))
+			pts := fmt.Sprintf("%d points", *ref.RewardPts)
+			if ref.RewardPtsValue != nil {
+				pts += " (" + money(*ref.RewardPtsValue) + ")"
+			}
+			reward = append(reward, pts)
 		}
 		if ref.RewardAmount != nil {
 			reward = append(reward, moneyPtr(ref.RewardAmount))
