@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -210,4 +211,21 @@ func TestHumanBytes(t *testing.T) {
 	for n, want := range map[float64]string{0: "0 B", 1023: "1023 B", 1024: "1.0 KiB", 1536: "1.5 KiB", 5 << 20: "5.0 MiB", 3 << 30: "3.0 GiB"} {
 		assert.Equal(t, want, humanBytes(n))
 	}
+}
+
+// An interrupted command (Ctrl-C cancels its context) leaves no file.
+func TestExportInterrupted(t *testing.T) {
+	f, _, dir := exportFixture(t)
+	out := filepath.Join(dir, "takeout.json")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	var stdout, stderr bytes.Buffer
+	code := runEnv(ctx, f.args("export", "--email", bigEmail, "--out", out), &env{
+		stdin: strings.NewReader(""), stdout: &stdout, stderr: &stderr,
+		getenv: func(string) string { return "" }, now: time.Now,
+	})
+	assert.Equal(t, exitError, code)
+	assert.Contains(t, stderr.String(), "context canceled")
+	assert.Contains(t, stderr.String(), out+" was not written")
+	assert.Empty(t, dirNames(t, dir))
 }
