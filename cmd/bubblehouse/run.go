@@ -51,7 +51,7 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 
 // isTerminal reports whether w is a character device such as a terminal.
 // Anything but an *os.File (a buffer, a pipe wrapper) is not.
-func isTerminal(w any) bool {
+func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
 	if !ok || f == nil {
 		return false
