@@ -3,6 +3,7 @@ package redislimit
 import (
 	"errors"
 	"fmt"
+	"github.com/bubblehouse-go/bubblehouse/internal/ratelimit"
 	"log/slog"
 	"strings"
 	"time"
@@ -117,8 +118,8 @@ func WithExportRateLimit(r rate.Limit, burst int) Option {
 
 func limitOption(name string, r rate.Limit, burst int, set func(*settings, limitSetting)) Option {
 	return func(s *settings) error {
-		if r != rate.Inf && (r <= 0 || burst < 1 || float64(r) > 1e9) {
-			return fmt.Errorf("%s: the rate must be in (0, 1e9] and the burst at least 1 (rate.Inf turns the limit off)", name)
+		if err := ratelimit.CheckSetting(r, burst); err != nil {
+			return fmt.Errorf("%s: %w", name, err)
 		}
 		set(s, limitSetting{r, burst})
 		return nil

@@ -6,6 +6,7 @@ package ratelimit
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
@@ -25,6 +26,21 @@ func (e *TooLongError) Error() string {
 		return "cooldown wait of " + e.Wait.String() + " is too long"
 	}
 	return "rate limit wait of " + e.Wait.String() + " is too long"
+}
+
+// MaxRate bounds a finite rate: beyond it a limit means nothing (no client
+// makes a billion calls a second), and GCRA stores that count per period
+// as an integer, which a larger rate could overflow.
+const MaxRate = rate.Limit(1e9)
+
+// CheckSetting validates a rate and burst as the With*RateLimit options of
+// both the client and the redislimit module take them: rate.Inf (off), or a
+// rate in (0, MaxRate] with a burst of at least 1.
+func CheckSetting(r rate.Limit, burst int) error {
+	if r != rate.Inf && (r <= 0 || r > MaxRate || burst < 1) {
+		return errors.New("the rate must be in (0, 1e9] and the burst at least 1 (rate.Inf turns the limit off)")
+	}
+	return nil
 }
 
 // Clock lets tests move time by hand. Real clients use time.Now and
