@@ -176,7 +176,7 @@ func TestFaults(t *testing.T) {
 			timeout:    150 * time.Millisecond,
 			attempts:   1,
 			check:      isTransportError(context.DeadlineExceeded),
-			minElapsed: 150 * time.Millisecond,
+			minElapsed: 140 * time.Millisecond, // the deadline was set just before the clock started
 			maxElapsed: time.Second,
 		},
 		{
@@ -192,7 +192,7 @@ func TestFaults(t *testing.T) {
 			timeout:    150 * time.Millisecond,
 			attempts:   1,
 			check:      isTransportError(context.DeadlineExceeded),
-			minElapsed: 150 * time.Millisecond,
+			minElapsed: 140 * time.Millisecond, // the deadline was set just before the clock started
 			maxElapsed: time.Second,
 		},
 		{
@@ -480,4 +480,33 @@ func TestFaults(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFaultAttemptTimeoutIsRetried: the Timeout of a WithHTTPClient client
+// bounds each attempt, so an attempt that runs out of it is a slow
+// server, retried like a connection error, while the call's own context
+// still has time.
+func TestFaultAttemptTimeoutIsRetried(t *testing.T) {
+	var n atomic.Int64
+	srv := newCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		if n.Add(1) == 1 {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(2 * time.Second):
+			}
+			return
+		}
+		_, _ = io.WriteString(w, statusOK)
+	})
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	c := newTestClient(t, srv.URL, WithHTTPClient(&http.Client{Transport: tr, Timeout: 200 * time.Millisecond}))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	_, err := c.Status2(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, int64(2), srv.hits.Load())
+	assert.Less(t, time.Since(start), time.Second)
 }
