@@ -109,6 +109,33 @@ func isDecodeError(cause error) func(*testing.T, error) {
 
 func isSuccess(t *testing.T, err error) { assert.NoError(t, err) }
 
+// hugeBody answers with a 1 GiB body of spaces, generated as it is written,
+// and counts the bytes the server managed to write.
+func hugeBody(status int) func(*testing.T, *faultEnv) http.HandlerFunc {
+	return func(_ *testing.T, env *faultEnv) http.HandlerFunc {
+		return func(w http.ResponseWriter, _ *http.Request) {
+			const size = 1 << 30
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Content-Length", fmt.Sprint(size))
+			w.WriteHeader(status)
+			chunk := []byte(strings.Repeat(" ", 32<<10))
+			for sent := 0; sent < size; sent += len(chunk) {
+				n, err := w.Write(chunk)
+				env.written.Add(int64(n))
+				if err != nil {
+					return
+				}
+			}
+		}
+	}
+}
+
+// wroteLittle checks that a 1 GiB answer was cut off early: the client's
+// caps are at most 8 MiB here, and socket buffers account for the rest.
+func wroteLittle(t *testing.T, env *faultEnv) {
+	assert.Less(t, env.written.Load(), int64(64<<20), "the server wrote %d bytes", env.written.Load())
+}
+
 func retryAfter(want time.Duration) func(*testing.T, *APIError) {
 	return func(t *testing.T, e *APIError) { assert.Equal(t, want, e.RetryAfter, "RetryAfter") }
 }
@@ -264,29 +291,30 @@ func TestFaults(t *testing.T) {
 			maxElapsed: quick,
 		},
 		{
-			name: "1 GiB response is cut off at the size cap",
-			serve: func(_ *testing.T, env *faultEnv) http.HandlerFunc {
-				return func(w http.ResponseWriter, _ *http.Request) {
-					const size = 1 << 30
-					w.Header().Set("Content-Type", "application/json")
-					w.Header().Set("Content-Length", fmt.Sprint(size))
-					chunk := []byte(strings.Repeat(" ", 32<<10))
-					for sent := 0; sent < size; sent += len(chunk) {
-						n, err := w.Write(chunk)
-						env.written.Add(int64(n))
-						if err != nil {
-							return
-						}
-					}
-				}
-			},
+			name:       "1 GiB response is cut off at the size cap",
+			serve:      hugeBody(200),
 			attempts:   1,
 			check:      isDecodeError(ErrResponseTooLarge),
 			maxElapsed: 5 * time.Second,
-			verify: func(t *testing.T, env *faultEnv) {
-				// The cap is 8 MiB; kernel socket buffers account for the rest.
-				assert.Less(t, env.written.Load(), int64(64<<20), "the server wrote %d bytes", env.written.Load())
-			},
+			verify:     wroteLittle,
+		},
+		{
+			name:     "1 GiB error body is read only up to the error cap",
+			serve:    hugeBody(400),
+			attempts: 1,
+			check: isAPIError(400, "", func(t *testing.T, e *APIError) {
+				assert.LessOrEqual(t, len(e.Body), DefaultMaxErrorBytes)
+			}),
+			maxElapsed: 5 * time.Second,
+			verify:     wroteLittle,
+		},
+		{
+			name:       "1 GiB 502 body is retried without reading it",
+			serve:      hugeBody(502),
+			attempts:   4,
+			check:      isAPIError(502, ""),
+			maxElapsed: 5 * time.Second,
+			verify:     wroteLittle,
 		},
 		{
 			name:       "502 HTML page from a proxy",
