@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync/atomic"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
 )
 
 // faultEnv is what a fault's server and checks share.
@@ -537,4 +539,78 @@ func TestFaultAttemptTimeoutIsRetried(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, int64(2), srv.hits.Load())
 	assert.Less(t, time.Since(start), time.Second)
+}
+
+// TestCooldownIsolatesCustomers: a 429 for one customer holds that
+// customer's later calls (failing fast when the wait does not fit) and no
+// other customer's; the server is not called for the held customer.
+func TestCooldownIsolatesCustomers(t *testing.T) {
+	srv := newCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if strings.Contains(string(body), "busy") {
+			w.Header().Set("Retry-After", "30")
+			w.WriteHeader(429)
+			return
+		}
+		_, _ = io.WriteString(w, `{"ok":true}`)
+	})
+	c := newTestClient(t, srv.URL, WithExportRateLimit(rate.Inf, 0), WithMaxWait(time.Second))
+	export := func(id string) error {
+		_, err := c.ExportCustomerData1(context.Background(), &ExportCustomerData1Input{Customer: ByShopID(id)})
+		return err
+	}
+
+	err := export("busy")
+	var apiErr *APIError
+	require.ErrorAs(t, err, &apiErr)
+	assert.Equal(t, 30*time.Second, apiErr.RetryAfter)
+	assert.Equal(t, int64(1), srv.hits.Load())
+
+	err = export("busy")
+	var rlErr *RateLimitError
+	require.ErrorAs(t, err, &rlErr)
+	assert.True(t, rlErr.Cooldown)
+	assert.ErrorIs(t, err, ErrRateLimitExceeded)
+	assert.Equal(t, int64(1), srv.hits.Load(), "a held call is not sent")
+
+	require.NoError(t, export("calm"))
+	_, err = c.Status2(context.Background())
+	require.NoError(t, err) // the client-wide key is not held either
+	assert.Equal(t, int64(3), srv.hits.Load())
+}
+
+// TestFailedCallKeepsConnectionPool: go-retryablehttp closes its HTTP
+// client's idle connections whenever a call fails; the client hides that
+// from the shared pool, so one failed call does not make every other
+// caller reconnect.
+func TestFailedCallKeepsConnectionPool(t *testing.T) {
+	var conns atomic.Int64
+	var n atomic.Int64
+	srv := newCountingServer(t, func(w http.ResponseWriter, _ *http.Request) {
+		switch n.Add(1) {
+		case 2:
+			_, _ = io.WriteString(w, "null") // a DecodeError, failed inside go-retryablehttp
+		case 3:
+			w.WriteHeader(400)
+			_, _ = io.WriteString(w, `{"id":"bad_request"}`)
+		default:
+			_, _ = io.WriteString(w, statusOK)
+		}
+	})
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	c := newTestClient(t, srv.URL)
+	ctx := context.Background()
+	_, err := c.Status2(ctx)
+	require.NoError(t, err)
+	_, err = c.Status2(ctx)
+	require.ErrorIs(t, err, ErrNullResponse)
+	_, err = c.Status2(ctx)
+	require.Error(t, err)
+	_, err = c.Status2(ctx)
+	require.NoError(t, err)
+	assert.Equal(t, int64(1), conns.Load(), "connections opened")
 }

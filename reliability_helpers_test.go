@@ -1,6 +1,7 @@
 package bubblehouse
 
 import (
+	"bytes"
 	"encoding/base64"
 	"io"
 	"log"
@@ -59,8 +60,10 @@ func newCountingServer(t *testing.T, h http.HandlerFunc) *countingServer {
 	cs.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		cs.hits.Add(1)
 		// Read the request to its end: only then does net/http notice a
-		// client that hangs up, and cancel r.Context().
-		_, _ = io.Copy(io.Discard, r.Body)
+		// client that hangs up, and cancel r.Context(). The handler gets a
+		// copy.
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
 		h(w, r)
 	}))
 	// Resets and hijacks are the point of these servers; keep their
