@@ -596,12 +596,13 @@ func TestFailedCallKeepsConnectionPool(t *testing.T) {
 		default:
 			_, _ = io.WriteString(w, statusOK)
 		}
-	})
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			conns.Add(1)
+	}, func(s *http.Server) {
+		s.ConnState = func(_ net.Conn, s http.ConnState) {
+			if s == http.StateNew {
+				conns.Add(1)
+			}
 		}
-	}
+	})
 	c := newTestClient(t, srv.URL)
 	ctx := context.Background()
 	_, err := c.Status2(ctx)

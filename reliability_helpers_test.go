@@ -54,7 +54,7 @@ type countingServer struct {
 	hits atomic.Int64
 }
 
-func newCountingServer(t *testing.T, h http.HandlerFunc) *countingServer {
+func newCountingServer(t *testing.T, h http.HandlerFunc, configure ...func(*http.Server)) *countingServer {
 	t.Helper()
 	cs := &countingServer{}
 	cs.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -69,6 +69,9 @@ func newCountingServer(t *testing.T, h http.HandlerFunc) *countingServer {
 	// Resets and hijacks are the point of these servers; keep their
 	// complaints out of the test output.
 	cs.Config.ErrorLog = log.New(io.Discard, "", 0)
+	for _, f := range configure {
+		f(cs.Config)
+	}
 	cs.Start()
 	t.Cleanup(cs.Close)
 	return cs
