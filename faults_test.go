@@ -5,8 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -614,4 +616,28 @@ func TestFailedCallKeepsConnectionPool(t *testing.T) {
 	_, err = c.Status2(ctx)
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), conns.Load(), "connections opened")
+}
+
+// TestFaultCertificateErrorNotRetried: a server whose certificate the
+// client does not trust is not tried again; retrying cannot fix it.
+func TestFaultCertificateErrorNotRetried(t *testing.T) {
+	var handshakes atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, statusOK)
+	}))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			handshakes.Add(1)
+		}
+	}
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	c := newTestClient(t, srv.URL) // a transport with the system roots only
+
+	_, err := c.Status2(context.Background())
+	var tErr *TransportError
+	require.ErrorAs(t, err, &tErr)
+	assert.Equal(t, 1, tErr.Attempts, "attempts")
+	assert.Equal(t, int64(1), handshakes.Load(), "connections")
 }

@@ -9,6 +9,7 @@ package retry
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"io"
@@ -313,10 +314,13 @@ func RetryableError(err error) bool {
 	if IsBodyCut(err) {
 		return true
 	}
-	var certErr *x509.UnknownAuthorityError
+	// crypto/x509 returns its errors as values, and crypto/tls wraps any
+	// failed verification in a *tls.CertificateVerificationError.
+	var verifyErr *tls.CertificateVerificationError
+	var certErr x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	var invErr x509.CertificateInvalidError
-	if errors.As(err, &certErr) || errors.As(err, &hostErr) || errors.As(err, &invErr) {
+	if errors.As(err, &verifyErr) || errors.As(err, &certErr) || errors.As(err, &hostErr) || errors.As(err, &invErr) {
 		return false
 	}
 	var dnsErr *net.DNSError
