@@ -47,6 +47,15 @@ func captureStderr(t *testing.T) func() string {
 	return restore
 }
 
+// insteadOfSigningKey makes a test client send a static token instead of
+// the signing key newTestClient gives it.
+func insteadOfSigningKey(token string) Option {
+	return func(s *settings) error {
+		s.secretSet = false
+		return WithToken(token)(s)
+	}
+}
+
 // TestSecretsNeverLeak runs every error path the client has with sentinel
 // credentials and a debug-level logger, and checks that no credential, nor
 // any token the client minted, shows in an error (its text, %v, %+v, %#v),
@@ -130,14 +139,10 @@ func TestSecretsNeverLeak(t *testing.T) {
 	clients := map[string]*Client{
 		"signing key": newTestClient(t, srv.URL, WithLogger(logger), WithMaxWait(time.Second),
 			WithExportRateLimit(rate.Limit(0.001), 1), WithCustomerRateLimit(rate.Inf, 0)),
-		"opaque token": newTestClient(t, srv.URL, WithLogger(logger), WithMaxWait(time.Second), WithExportRateLimit(rate.Inf, 0), func(s *settings) error {
-			s.secretSet, s.token, s.tokenSet = false, opaqueToken, true
-			return nil
-		}),
-		"JWT token": newTestClient(t, srv.URL, WithLogger(logger), WithMaxWait(time.Second), WithExportRateLimit(rate.Inf, 0), func(s *settings) error {
-			s.secretSet, s.token, s.tokenSet = false, jwtToken, true
-			return nil
-		}),
+		"opaque token": newTestClient(t, srv.URL, WithLogger(logger), WithMaxWait(time.Second), WithExportRateLimit(rate.Inf, 0),
+			WithCustomerRateLimit(rate.Inf, 0), insteadOfSigningKey(opaqueToken)),
+		"JWT token": newTestClient(t, srv.URL, WithLogger(logger), WithMaxWait(time.Second), WithExportRateLimit(rate.Inf, 0),
+			WithCustomerRateLimit(rate.Inf, 0), insteadOfSigningKey(jwtToken)),
 	}
 	clients["for customer"] = clients["signing key"].ForCustomer("cust-1")
 
@@ -150,6 +155,16 @@ func TestSecretsNeverLeak(t *testing.T) {
 	modes := []string{"401", "429", "502", "500", "400-text", "version", "404", "html", "null", "truncated",
 		"bad-time", "anonymous", "skew", "other-shop", "reset", "reset-body", "redirect", "429-long"}
 	for name, c := range clients {
+		// Deadlines and cancellation, before "429-long" holds the client.
+		setMode("slow")
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		_, err := c.Status2(ctx)
+		record(err)
+		cancel()
+		ctx, cancel = context.WithCancel(context.Background())
+		cancel()
+		_, err = c.Status2(ctx)
+		record(err)
 		for _, m := range modes {
 			setMode(m)
 			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
@@ -162,15 +177,6 @@ func TestSecretsNeverLeak(t *testing.T) {
 			record(err)
 			cancel()
 		}
-		setMode("slow")
-		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-		_, err := c.Status2(ctx)
-		record(err)
-		cancel()
-		ctx, cancel = context.WithCancel(context.Background())
-		cancel()
-		_, err = c.Status2(ctx)
-		record(err)
 		// A cooldown left by "429-long", and local identity checks.
 		setMode("")
 		_, err = c.Status2(context.Background())
