@@ -260,6 +260,11 @@ func (st *callState) waitCooldown(ctx context.Context) error {
 // the decision for backoff and finish, and starts a cooldown after a 429.
 func (st *callState) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	k := st.client.core
+	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		// The deadline was the attempt's own (WithHTTPClient's Timeout),
+		// not the call's: a slow server, worth another attempt.
+		err = retry.AttemptTimeout(err)
+	}
 	o := retry.Outcome{Attempt: st.attempts, ServerErrorRetries: st.serverErrorRetries, Err: err}
 	if resp != nil {
 		o.StatusCode, o.Header = resp.StatusCode, resp.Header

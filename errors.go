@@ -150,8 +150,10 @@ func (e *APIError) Error() string {
 		fmt.Fprintf(&b, "HTTP %d", e.StatusCode)
 	}
 	if e.ID != "" {
+		// The id comes from the server as it is: keep a hostile one from
+		// forging log lines or flooding them, as for the message.
 		b.WriteString(" ")
-		b.WriteString(e.ID)
+		b.WriteString(cleanMessage(e.ID))
 	} else if e.StatusCode != 0 {
 		b.WriteString(" (no JSON error id in the body)")
 	}

@@ -121,6 +121,8 @@ type localLimiter struct {
 	global    *rate.Limiter
 	customers *ratelimit.Keyed
 	export    *rate.Limiter
+	// group keeps the limiters' clocks in order across goroutines.
+	group ratelimit.Group
 }
 
 func newLocalLimiter(clk ratelimit.Clock, global, customer, export limitSetting) *localLimiter {
@@ -142,7 +144,7 @@ func (l *localLimiter) Wait(ctx context.Context, r LimitRequest) error {
 	if r.Class == ClassExport {
 		perClass = l.export
 	}
-	err := ratelimit.WaitAll(ctx, l.clk, r.MaxWait, l.global, perCustomer, perClass)
+	err := l.group.WaitAll(ctx, l.clk, r.MaxWait, l.global, perCustomer, perClass)
 	var tooLong *ratelimit.TooLongError
 	if errors.As(err, &tooLong) {
 		return &RateLimitError{Endpoint: r.Endpoint, RetryAfter: tooLong.Wait}

@@ -87,10 +87,58 @@ func allowed(ctx context.Context, now time.Time, maxWait time.Duration) time.Dur
 // slowest. If that wait is longer than maxWait or ctx's deadline allows, it
 // takes nothing and returns a *TooLongError at once; if ctx ends during the
 // wait, the tokens are given back and ctx's error returned.
+//
+// Callers that share limiters across goroutines should go through one
+// Group: see there.
 func WaitAll(ctx context.Context, clk Clock, maxWait time.Duration, lims ...*rate.Limiter) error {
+	return waitAll(ctx, nil, clk, maxWait, lims)
+}
+
+// Group serialises the reservations of the limiters used through it, so
+// that each limiter sees the times it is given in order. x/time/rate moves
+// a limiter's clock back when handed an older time than the last one, and
+// then refills the same interval twice: goroutines that read the clock and
+// reserve outside a shared lock would, whenever one is preempted in
+// between, get more than the rate. Only the reservations are serialised,
+// never the waits. The zero Group is ready to use.
+type Group struct {
+	mu sync.Mutex
+}
+
+// WaitAll is the package's WaitAll, with the clock read and the
+// reservations made under g's lock.
+func (g *Group) WaitAll(ctx context.Context, clk Clock, maxWait time.Duration, lims ...*rate.Limiter) error {
+	return waitAll(ctx, &g.mu, clk, maxWait, lims)
+}
+
+func waitAll(ctx context.Context, mu *sync.Mutex, clk Clock, maxWait time.Duration, lims []*rate.Limiter) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if mu != nil {
+		mu.Lock()
+	}
+	delay, res, err := reserveAll(ctx, clk, maxWait, lims)
+	if mu != nil {
+		mu.Unlock()
+	}
+	if err != nil || delay == 0 {
+		return err
+	}
+	if err := clk.Sleep(ctx, delay); err != nil {
+		if mu != nil {
+			mu.Lock()
+			defer mu.Unlock()
+		}
+		cancelAll(res, clk.Now())
+		return err
+	}
+	return nil
+}
+
+// reserveAll takes a reservation from every limiter and returns the
+// longest delay, or takes nothing when that delay does not fit.
+func reserveAll(ctx context.Context, clk Clock, maxWait time.Duration, lims []*rate.Limiter) (time.Duration, []*rate.Reservation, error) {
 	now := clk.Now()
 	var rs [4]*rate.Reservation
 	res := rs[:0]
@@ -102,23 +150,19 @@ func WaitAll(ctx context.Context, clk Clock, maxWait time.Duration, lims ...*rat
 		r := l.ReserveN(now, 1)
 		if !r.OK() { // burst 0 with a finite limit: nothing can ever pass
 			cancelAll(res, now)
-			return &TooLongError{Wait: maxWait + 1}
+			return 0, nil, &TooLongError{Wait: maxWait + 1}
 		}
 		res = append(res, r)
 		delay = max(delay, r.DelayFrom(now))
 	}
 	if delay == 0 {
-		return nil
+		return 0, nil, nil
 	}
 	if delay > allowed(ctx, now, maxWait) {
 		cancelAll(res, now)
-		return &TooLongError{Wait: delay}
+		return 0, nil, &TooLongError{Wait: delay}
 	}
-	if err := clk.Sleep(ctx, delay); err != nil {
-		cancelAll(res, clk.Now())
-		return err
-	}
-	return nil
+	return delay, res, nil
 }
 
 func cancelAll(res []*rate.Reservation, now time.Time) {

@@ -9,6 +9,7 @@ package retry
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"io"
@@ -116,7 +117,7 @@ func (p Policy) Decide(o Outcome, now, deadline time.Time, jitter func() float64
 	}
 
 	switch {
-	case o.Err != nil && isContextErr(o.Err):
+	case o.Err != nil && isContextErr(o.Err) && !IsAttemptTimeout(o.Err):
 		d.Reason = ReasonContextDone
 		return d
 	case o.Err != nil:
@@ -267,6 +268,24 @@ func (e *bodyCutError) Unwrap() error { return e.err }
 // so trying such a call again is safe.
 func BodyCut(err error) error { return &bodyCutError{err} }
 
+// attemptTimeoutError marks a deadline that ended one attempt (the Timeout
+// of the caller's http.Client) while the call's own context still had time.
+type attemptTimeoutError struct{ err error }
+
+func (e *attemptTimeoutError) Error() string { return e.err.Error() }
+func (e *attemptTimeoutError) Unwrap() error { return e.err }
+
+// AttemptTimeout wraps the error of an attempt that ran out of its own time,
+// not the call's: a slow server, retried like a connection error. It still
+// matches context.DeadlineExceeded.
+func AttemptTimeout(err error) error { return &attemptTimeoutError{err} }
+
+// IsAttemptTimeout reports whether err was marked by AttemptTimeout.
+func IsAttemptTimeout(err error) bool {
+	var a *attemptTimeoutError
+	return errors.As(err, &a)
+}
+
 // IsBodyCut reports whether err is a body cut off mid-read.
 func IsBodyCut(err error) bool {
 	var b *bodyCutError
@@ -283,16 +302,25 @@ func isContextErr(err error) bool {
 // and permanent errors are final.
 func RetryableError(err error) bool {
 	var perm *permanentError
-	if errors.As(err, &perm) || isContextErr(err) {
+	if errors.As(err, &perm) {
+		return false
+	}
+	if IsAttemptTimeout(err) {
+		return true
+	}
+	if isContextErr(err) {
 		return false
 	}
 	if IsBodyCut(err) {
 		return true
 	}
-	var certErr *x509.UnknownAuthorityError
+	// crypto/x509 returns its errors as values, and crypto/tls wraps any
+	// failed verification in a *tls.CertificateVerificationError.
+	var verifyErr *tls.CertificateVerificationError
+	var certErr x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
 	var invErr x509.CertificateInvalidError
-	if errors.As(err, &certErr) || errors.As(err, &hostErr) || errors.As(err, &invErr) {
+	if errors.As(err, &verifyErr) || errors.As(err, &certErr) || errors.As(err, &hostErr) || errors.As(err, &invErr) {
 		return false
 	}
 	var dnsErr *net.DNSError

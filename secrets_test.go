@@ -1,0 +1,253 @@
+package bubblehouse
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"golang.org/x/time/rate"
+)
+
+// captureStderr points os.Stderr at a pipe until the test ends, and returns
+// a function that restores it and returns what was written.
+func captureStderr(t *testing.T) func() string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	require.NoError(t, err)
+	orig := os.Stderr
+	os.Stderr = w
+	var buf bytes.Buffer
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = io.Copy(&buf, r)
+	}()
+	var once sync.Once
+	restore := func() string {
+		once.Do(func() {
+			os.Stderr = orig
+			_ = w.Close()
+			<-done
+			_ = r.Close()
+		})
+		return buf.String()
+	}
+	t.Cleanup(func() { restore() })
+	return restore
+}
+
+// insteadOfSigningKey makes a test client send a static token instead of
+// the signing key newTestClient gives it.
+func insteadOfSigningKey(token string) Option {
+	return func(s *settings) error {
+		s.secretSet = false
+		return WithToken(token)(s)
+	}
+}
+
+// TestSecretsNeverLeak runs every error path the client has with sentinel
+// credentials and a debug-level logger, and checks that no credential, nor
+// any token the client minted, shows in an error (its text, %v, %+v, %#v),
+// in the client or signer printed, in a log line, or on stderr.
+func TestSecretsNeverLeak(t *testing.T) {
+	stderr := captureStderr(t)
+
+	secretB64 := sentinelSecret()
+	opaqueToken := "SENTINEL-TOKEN-opaque-0123456789"
+	enc := base64.RawURLEncoding
+	jwtToken := enc.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`)) + "." +
+		enc.EncodeToString([]byte(`{"aud":"BH","sub":"test-shop"}`)) + ".SENTINEL-TOKEN-signature"
+
+	var (
+		mu   sync.Mutex
+		mode string
+		seen = map[string]bool{} // every Authorization the server received
+	)
+	setMode := func(m string) { mu.Lock(); mode = m; mu.Unlock() }
+	srv := newCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		m := mode
+		if a := r.Header.Get("Authorization"); a != "" {
+			seen[strings.TrimPrefix(a, "Bearer ")] = true
+		}
+		mu.Unlock()
+		switch m {
+		case "401":
+			w.WriteHeader(401)
+			_, _ = io.WriteString(w, `{"id":"invalid_token","message":"The token has expired"}`)
+		case "429":
+			w.WriteHeader(429)
+			_, _ = io.WriteString(w, `{"id":"rate_limit_exceeded"}`)
+		case "429-long":
+			w.Header().Set("Retry-After", "5")
+			w.WriteHeader(429)
+		case "502":
+			w.WriteHeader(502)
+			_, _ = io.WriteString(w, "<html>Bad Gateway</html>")
+		case "500":
+			w.WriteHeader(500)
+			_, _ = io.WriteString(w, `{"id":"internal_server_error","message":"boom"}`)
+		case "400-text":
+			w.WriteHeader(400)
+			_, _ = io.WriteString(w, "bad request")
+		case "version":
+			w.WriteHeader(400)
+			_, _ = io.WriteString(w, `{"id":"inaccessible_global_api_version"}`)
+		case "404":
+			w.WriteHeader(404)
+			_, _ = io.WriteString(w, `{"id":"no_customers_match_customer_identity"}`)
+		case "html":
+			_, _ = io.WriteString(w, "<html>hello</html>")
+		case "null":
+			_, _ = io.WriteString(w, "null")
+		case "truncated":
+			_, _ = io.WriteString(w, statusAnswer[:30])
+		case "bad-time":
+			_, _ = io.WriteString(w, `{"now":"yesterday","logged_in":true}`)
+		case "anonymous":
+			_, _ = io.WriteString(w, `{"now":"2026-01-01T00:00:00Z","logged_in":false}`)
+		case "skew":
+			_, _ = io.WriteString(w, `{"now":"2001-01-01T00:00:00Z","logged_in":true,"shop_slug":"test-shop"}`)
+		case "other-shop":
+			_, _ = io.WriteString(w, `{"now":"2026-01-01T00:00:00Z","logged_in":true,"shop_slug":"other"}`)
+		case "reset":
+			resetConn(t, w, "")
+		case "reset-body":
+			resetConn(t, w, "HTTP/1.1 200 OK\r\nContent-Length: 900\r\n\r\n{\"pad\":\""+strings.Repeat("x", 600))
+		case "redirect":
+			http.Redirect(w, r, "http://127.0.0.1:1/elsewhere", http.StatusFound)
+		case "slow":
+			<-r.Context().Done()
+		default:
+			_, _ = io.WriteString(w, statusAnswer)
+		}
+	})
+
+	var logBuf bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	clients := map[string]*Client{
+		"signing key": newSentinelClient(t, srv.URL, WithLogger(logger), WithMaxWait(time.Second),
+			WithExportRateLimit(rate.Limit(0.001), 1), WithCustomerRateLimit(rate.Inf, 0)),
+		"opaque token": newSentinelClient(t, srv.URL, WithLogger(logger), WithMaxWait(time.Second), WithExportRateLimit(rate.Inf, 0),
+			WithCustomerRateLimit(rate.Inf, 0), insteadOfSigningKey(opaqueToken)),
+		"JWT token": newSentinelClient(t, srv.URL, WithLogger(logger), WithMaxWait(time.Second), WithExportRateLimit(rate.Inf, 0),
+			WithCustomerRateLimit(rate.Inf, 0), insteadOfSigningKey(jwtToken)),
+	}
+	clients["for customer"] = clients["signing key"].ForCustomer("cust-1")
+
+	var errs []error
+	record := func(err error) {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	modes := []string{"401", "429", "502", "500", "400-text", "version", "404", "html", "null", "truncated",
+		"bad-time", "anonymous", "skew", "other-shop", "reset", "reset-body", "redirect", "429-long"}
+	for name, c := range clients {
+		// Deadlines and cancellation, before "429-long" holds the client.
+		setMode("slow")
+		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+		_, err := c.Status2(ctx)
+		record(err)
+		cancel()
+		ctx, cancel = context.WithCancel(context.Background())
+		cancel()
+		_, err = c.Status2(ctx)
+		record(err)
+		for _, m := range modes {
+			setMode(m)
+			ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			_, err := c.Status2(ctx)
+			record(err)
+			record(c.Check(ctx))
+			_, err = c.ExportCustomerData1(ctx, &ExportCustomerData1Input{Customer: ByShopID("c-1")})
+			record(err)
+			_, err = c.ExportCustomerData1To(ctx, &ExportCustomerData1Input{Customer: ByEmail("a@example.com")}, io.Discard)
+			record(err)
+			cancel()
+		}
+		// A cooldown left by "429-long", and local identity checks.
+		setMode("")
+		_, err = c.Status2(context.Background())
+		record(err)
+		_, err = c.ExportCustomerData1(context.Background(), nil)
+		record(err)
+		_, err = c.ExportCustomerData1(context.Background(), &ExportCustomerData1Input{Customer: &CustomerIdentity1{}})
+		record(err)
+		t.Logf("%s: %v", name, c)
+	}
+
+	// Connection refused.
+	refused := newSentinelClient(t, "http://"+closedPort(t), WithLogger(logger))
+	_, err := refused.Status2(context.Background())
+	record(err)
+	record(refused.Check(context.Background()))
+	// Configuration errors.
+	record(clients["signing key"].ForCustomer("a/b").Check(context.Background()))
+	_, err = clients["signing key"].Signer().CustomerToken("", time.Minute)
+	record(err)
+	_, err = NewClient("test-shop", WithSigningKey(sentinelKeyID, "SENTINEL-SECRET not base64!"))
+	record(err)
+	_, err = NewClient("test-shop", WithToken(opaqueToken), WithBaseURL("https://user:SENTINEL-TOKEN@example.com"))
+	record(err)
+	_, err = NewClient("test-shop", WithToken(opaqueToken), WithBaseURL("https://example.com/?token=SENTINEL-TOKEN"))
+	record(err)
+	_, err = NewClient("test-shop", WithToken(opaqueToken), WithSigningKey(sentinelKeyID, secretB64))
+	record(err)
+	_, err = NewSigner("test-shop", "", secretB64)
+	record(err)
+	require.Greater(t, len(errs), 100, "error paths exercised")
+
+	mu.Lock()
+	forbidden := []string{"SENTINEL-SECRET", "SENTINEL-TOKEN", secretB64, strings.TrimRight(secretB64, "=")}
+	for tok := range seen {
+		forbidden = append(forbidden, tok)
+		if i := strings.LastIndexByte(tok, '.'); i > 0 {
+			forbidden = append(forbidden, tok[i+1:]) // the signature alone
+		}
+	}
+	mu.Unlock()
+	require.Greater(t, len(forbidden), 6, "the server saw the minted tokens")
+
+	checkClean := func(what, s string) {
+		t.Helper()
+		for _, f := range forbidden {
+			if strings.Contains(s, f) {
+				t.Errorf("%s leaks %q: %s", what, f, s)
+			}
+		}
+	}
+	for i, e := range errs {
+		checkClean(fmt.Sprintf("error %d Error()", i), e.Error())
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s", "%q"} {
+			checkClean(fmt.Sprintf("error %d %s", i, verb), fmt.Sprintf(verb, e))
+		}
+	}
+	signer := clients["signing key"].Signer()
+	logger.Info("printing", "client", clients["signing key"], "customer_client", clients["for customer"], "signer", signer,
+		"opaque", clients["opaque token"], "jwt", clients["JWT token"])
+	for name, c := range clients {
+		for _, verb := range []string{"%v", "%+v", "%s"} {
+			checkClean(name+" client "+verb, fmt.Sprintf(verb, c))
+		}
+	}
+	for _, verb := range []string{"%v", "%+v", "%s"} {
+		checkClean("signer "+verb, fmt.Sprintf(verb, signer))
+	}
+	require.NotEmpty(t, logBuf.String(), "the debug logger was used")
+	for _, line := range strings.Split(logBuf.String(), "\n") {
+		checkClean("log line", line)
+	}
+	assert.Empty(t, stderr(), "the client wrote to stderr")
+}
