@@ -351,3 +351,16 @@ func TestOversizedAndNullAnswers(t *testing.T) {
 	_, err = c.ExportCustomerData1(context.Background(), &ExportCustomerData1Input{Customer: ByEmail("a@b.c")})
 	assert.ErrorIs(t, err, ErrNullResponse)
 }
+
+// TestNonNetworkTransportErrorsAreNotRetried: an HTTPS client talking to a
+// plain-HTTP server gets an answer it cannot use; retrying cannot help.
+func TestNonNetworkTransportErrorsAreNotRetried(t *testing.T) {
+	srv := newRawServer(t, func(w http.ResponseWriter, r *http.Request, _ int) { jsonReply(w, 200, statusOK) })
+	c, err := NewClient(testShop, WithSigningKey(testKeyID, testSecret()),
+		WithBaseURL(strings.Replace(srv.URL, "http://", "https://", 1)), fastRetries())
+	require.NoError(t, err)
+	_, err = c.Status2(context.Background())
+	var tErr *TransportError
+	require.ErrorAs(t, err, &tErr)
+	assert.Equal(t, 1, tErr.Attempts)
+}

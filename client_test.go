@@ -328,3 +328,11 @@ func TestLoggingHasFixedKeysAndNoSecrets(t *testing.T) {
 	}
 	assert.NotContains(t, out, "Authorization")
 }
+
+func TestAPIErrorGoStringHidesTheBody(t *testing.T) {
+	e := &APIError{Endpoint: "X", StatusCode: 400, ID: "bad\nid", Body: []byte(`{"echo":"SENTINEL-TOKEN"}`)}
+	s := fmt.Sprintf("%#v", e)
+	assert.NotContains(t, s, "SENTINEL-TOKEN")
+	assert.Contains(t, s, "Body:[25 bytes]")
+	assert.NotContains(t, s, "\n")
+}

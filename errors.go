@@ -173,6 +173,13 @@ func (e *APIError) Error() string {
 	return b.String()
 }
 
+// GoString keeps %#v as free of the answer as Error is: it shows the
+// body's size, not its bytes, and the id and message cleaned.
+func (e *APIError) GoString() string {
+	return fmt.Sprintf("&bubblehouse.APIError{Endpoint:%q, StatusCode:%d, ID:%q, Message:%q, RetryAfter:%v, Attempts:%d, Body:[%d bytes]}",
+		e.Endpoint, e.StatusCode, cleanMessage(e.ID), cleanMessage(e.Message), e.RetryAfter, e.Attempts, len(e.Body))
+}
+
 // Is reports whether the error matches target: the sentinel of its id, a
 // class (ErrNotFound, ErrAuth, ErrAPIVersion), or ErrRateLimitExceeded for
 // any 429.

@@ -99,13 +99,50 @@ func (m Money) IsZero() bool { return m.micros == 0 }
 // digits, a float on the wire, or beyond the int64 range.
 var ErrInvalidMoney = errors.New("bubblehouse: invalid monetary value")
 
+// ErrInvalidDate is returned (wrapped) for a date that is not YYYY-MM-DD.
+var ErrInvalidDate = errors.New("bubblehouse: invalid date")
+
+// ErrInvalidTime is returned (wrapped) for a time that is not RFC 3339.
+var ErrInvalidTime = errors.New("bubblehouse: invalid time")
+
+// valueError is a value that failed to parse. Its text quotes the value
+// only when the caller parsed a string of its own (ParseMoney, ParseDate,
+// ParseTime): decoding an answer never echoes the answer's bytes into an
+// error, where they would reach logs.
+type valueError struct {
+	base   error
+	value  string
+	reason string
+	quiet  bool
+}
+
+func (e *valueError) Error() string {
+	if e.quiet {
+		return e.base.Error() + ": " + e.reason
+	}
+	return fmt.Sprintf("%v: %.40q %s", e.base, e.value, e.reason)
+}
+
+func (e *valueError) Unwrap() error { return e.base }
+
+// quiet returns err with any quoted value left out of its text.
+func quiet(err error) error {
+	var ve *valueError
+	if errors.As(err, &ve) {
+		c := *ve
+		c.quiet = true
+		return &c
+	}
+	return err
+}
+
 // ParseMoney parses a decimal string such as "42.99", "-1", "1250.00" or
 // "0.000001". It accepts at most six fractional digits, since any more could
 // not be held exactly.
 func ParseMoney(s string) (Money, error) {
 	orig := s
 	if s == "" {
-		return Money{}, fmt.Errorf("%w: empty string", ErrInvalidMoney)
+		return Money{}, &valueError{base: ErrInvalidMoney, reason: "is empty"}
 	}
 	neg := false
 	switch s[0] {
@@ -117,20 +154,20 @@ func ParseMoney(s string) (Money, error) {
 	}
 	intPart, frac, hasDot := strings.Cut(s, ".")
 	if intPart == "" && (!hasDot || frac == "") {
-		return Money{}, fmt.Errorf("%w: %q has no digits", ErrInvalidMoney, orig)
+		return Money{}, &valueError{base: ErrInvalidMoney, value: orig, reason: "has no digits"}
 	}
 	if len(frac) > 6 {
-		return Money{}, fmt.Errorf("%w: %q has more than 6 fractional digits", ErrInvalidMoney, orig)
+		return Money{}, &valueError{base: ErrInvalidMoney, value: orig, reason: "has more than 6 fractional digits"}
 	}
 	if !allDigits(intPart) || !allDigits(frac) {
-		return Money{}, fmt.Errorf("%w: %q is not a decimal number", ErrInvalidMoney, orig)
+		return Money{}, &valueError{base: ErrInvalidMoney, value: orig, reason: "is not a decimal number"}
 	}
 	var units uint64
 	if intPart != "" {
 		var err error
 		units, err = strconv.ParseUint(intPart, 10, 64)
 		if err != nil {
-			return Money{}, fmt.Errorf("%w: %q is out of range", ErrInvalidMoney, orig)
+			return Money{}, &valueError{base: ErrInvalidMoney, value: orig, reason: "is out of range"}
 		}
 	}
 	var fracMicros uint64
@@ -142,14 +179,14 @@ func ParseMoney(s string) (Money, error) {
 	}
 	const limit = uint64(1) << 63 // |math.MinInt64|
 	if units > (limit-fracMicros)/microsPerUnit {
-		return Money{}, fmt.Errorf("%w: %q is out of range", ErrInvalidMoney, orig)
+		return Money{}, &valueError{base: ErrInvalidMoney, value: orig, reason: "is out of range"}
 	}
 	total := units*microsPerUnit + fracMicros
 	if neg {
 		return Money{micros: int64(-total)}, nil //nolint:gosec // total <= 1<<63 was checked above
 	}
 	if total == limit {
-		return Money{}, fmt.Errorf("%w: %q is out of range", ErrInvalidMoney, orig)
+		return Money{}, &valueError{base: ErrInvalidMoney, value: orig, reason: "is out of range"}
 	}
 	return Money{micros: int64(total)}, nil
 }
@@ -233,14 +270,14 @@ func (m *Money) UnmarshalJSON(b []byte) error {
 		}
 		v, err := ParseMoney(strings.TrimSpace(s))
 		if err != nil {
-			return err
+			return quiet(err)
 		}
 		*m = v
 		return nil
 	}
 	v, err := strconv.ParseInt(string(b), 10, 64)
 	if err != nil {
-		return fmt.Errorf("%w: a JSON number must be an integer count of micro-units, got %.40q", ErrInvalidMoney, b)
+		return &valueError{base: ErrInvalidMoney, reason: "a JSON number must be an integer count of micro-units", quiet: true}
 	}
 	m.micros = v
 	return nil
@@ -302,13 +339,13 @@ func DateOf(t time.Time) Date {
 func ParseDate(s string) (Date, error) {
 	if len(s) != 10 || s[4] != '-' || s[7] != '-' ||
 		!allDigits(s[0:4]) || !allDigits(s[5:7]) || !allDigits(s[8:10]) {
-		return Date{}, fmt.Errorf("bubblehouse: date %.40q is not YYYY-MM-DD", s)
+		return Date{}, &valueError{base: ErrInvalidDate, value: s, reason: "is not YYYY-MM-DD"}
 	}
 	y, _ := strconv.Atoi(s[0:4])
 	m, _ := strconv.Atoi(s[5:7])
 	d, _ := strconv.Atoi(s[8:10])
 	if m > 12 || d > 31 {
-		return Date{}, fmt.Errorf("bubblehouse: date %q is out of range", s)
+		return Date{}, &valueError{base: ErrInvalidDate, value: s, reason: "is out of range"}
 	}
 	return Date{Year: y, Month: time.Month(m), Day: d}, nil
 }
@@ -353,7 +390,7 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 	}
 	v, err := ParseDate(s)
 	if err != nil {
-		return err
+		return quiet(err)
 	}
 	*d = v
 	return nil
@@ -393,7 +430,7 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 	}
 	v, err := ParseTime(s)
 	if err != nil {
-		return err
+		return quiet(err)
 	}
 	*t = v
 	return nil
@@ -419,7 +456,7 @@ func ParseTime(s string) (Time, error) {
 				}
 			}
 		}
-		return Time{}, fmt.Errorf("bubblehouse: time %.40q is not RFC 3339", s)
+		return Time{}, &valueError{base: ErrInvalidTime, value: s, reason: "is not RFC 3339"}
 	}
 	if v.IsZero() {
 		return Time{}, nil

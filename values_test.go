@@ -355,3 +355,35 @@ func TestMoneyStringFixed(t *testing.T) {
 		assert.Equal(t, tc.want, MoneyFromMicros(tc.micros).StringFixed(tc.places), "%d/%d", tc.micros, tc.places)
 	}
 }
+
+// TestDecodeErrorsDoNotEchoTheAnswer: a value that fails to decode is named
+// in the error only when the caller parsed its own string, never when it
+// came in an answer, whose bytes must stay out of errors and logs.
+func TestDecodeErrorsDoNotEchoTheAnswer(t *testing.T) {
+	const secretish = "SENTINEL-7f3a"
+	var v struct {
+		M Money `json:"m"`
+		D Date  `json:"d"`
+		T Time  `json:"t"`
+	}
+	for _, tc := range []struct {
+		body string
+		is   error
+	}{
+		{`{"m":"` + secretish + `"}`, ErrInvalidMoney},
+		{`{"m":12.5}`, ErrInvalidMoney},
+		{`{"d":"` + secretish + `"}`, ErrInvalidDate},
+		{`{"t":"` + secretish + `"}`, ErrInvalidTime},
+	} {
+		err := json.Unmarshal([]byte(tc.body), &v)
+		require.Error(t, err, tc.body)
+		assert.ErrorIs(t, err, tc.is)
+		assert.NotContains(t, err.Error(), secretish)
+		assert.NotContains(t, err.Error(), "12.5")
+	}
+	_, err := ParseMoney("12,50")
+	assert.ErrorContains(t, err, `"12,50" is not a decimal number`, "a caller's own string is named")
+	_, err = ParseDate("2026/01/01")
+	assert.ErrorIs(t, err, ErrInvalidDate)
+	assert.ErrorContains(t, err, "2026/01/01")
+}

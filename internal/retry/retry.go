@@ -15,6 +15,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"syscall"
@@ -112,7 +113,10 @@ func (p Policy) Decide(o Outcome, now, deadline time.Time, jitter func() float64
 	if o.StatusCode == http.StatusTooManyRequests {
 		d.Cooldown = p.RateLimitFloor
 		if d.HasRetryAfter {
-			d.Cooldown = d.RetryAfter
+			// A cooldown only makes this process fail fast locally; the
+			// server still decides. Bound it, so that one absurd Retry-After
+			// cannot shut a customer out of this process for days.
+			d.Cooldown = min(d.RetryAfter, MaxCooldown)
 		}
 	}
 
@@ -191,6 +195,9 @@ func RetryableStatus(code int) bool {
 	}
 	return false
 }
+
+// MaxCooldown bounds the local cooldown a single 429 can start.
+const MaxCooldown = time.Hour
 
 // maxRetryAfter bounds a parsed Retry-After so that arithmetic on it cannot
 // overflow; any value this large is refused by MaxWait anyway.
@@ -332,10 +339,14 @@ func RetryableError(err error) bool {
 		errors.Is(err, syscall.ECONNABORTED) || errors.Is(err, syscall.EPIPE) {
 		return true
 	}
-	var netErr net.Error
-	if errors.As(err, &netErr) {
-		return true
+	// net/http wraps every transport failure in a *url.Error, which is
+	// itself a net.Error: look past it, so that only a real network error
+	// (a *net.OpError, a timeout) counts, and not, say, "server gave HTTP
+	// response to HTTPS client", which no retry can fix.
+	var urlErr *url.Error
+	for errors.As(err, &urlErr) {
+		err = urlErr.Err
 	}
-	var opErr *net.OpError
-	return errors.As(err, &opErr)
+	var netErr net.Error
+	return errors.As(err, &netErr)
 }

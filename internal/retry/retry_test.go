@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"syscall"
 	"testing"
 	"time"
@@ -93,7 +94,7 @@ func TestDecideTable(t *testing.T) {
 		{name: "429 Retry-After beyond MaxWait fails fast", o: Outcome{Attempt: 1, StatusCode: 429, Header: hdr("Retry-After", "60")}, jitter: 0,
 			want: Decision{Wait: time.Minute, RetryAfter: time.Minute, HasRetryAfter: true, Cooldown: time.Minute, Reason: ReasonTooLong}},
 		{name: "429 Retry-After huge is clamped, fails fast", o: Outcome{Attempt: 1, StatusCode: 429, Header: hdr("Retry-After", "99999999999999999999999")}, jitter: 0,
-			want: Decision{Wait: maxRetryAfter, RetryAfter: maxRetryAfter, HasRetryAfter: true, Cooldown: maxRetryAfter, Reason: ReasonTooLong}},
+			want: Decision{Wait: maxRetryAfter, RetryAfter: maxRetryAfter, HasRetryAfter: true, Cooldown: MaxCooldown, Reason: ReasonTooLong}},
 		{name: "wait past the deadline fails fast", o: Outcome{Attempt: 1, StatusCode: 429, Header: hdr("Retry-After", "2")}, jitter: 0,
 			deadline: t0.Add(time.Second),
 			want:     Decision{Wait: 2 * time.Second, RetryAfter: 2 * time.Second, HasRetryAfter: true, Cooldown: 2 * time.Second, Reason: ReasonPastDeadline}},
@@ -167,4 +168,9 @@ func TestRetryableError(t *testing.T) {
 	assert.Equal(t, io.EOF, Peel(Permanent(Permanent(io.EOF))))
 	assert.Nil(t, Permanent(nil))
 	assert.True(t, IsBodyCut(fmt.Errorf("wrapped: %w", BodyCut(io.EOF))))
+
+	// A *url.Error is a net.Error itself; only what it wraps decides.
+	refused := &url.Error{Op: "Post", URL: "https://x", Err: &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}}
+	assert.True(t, RetryableError(refused))
+	assert.False(t, RetryableError(&url.Error{Op: "Post", URL: "https://x", Err: errors.New("http: server gave HTTP response to HTTPS client")}))
 }
