@@ -137,6 +137,8 @@ type APIError struct {
 	Body []byte
 }
 
+// Error describes the failure in one line: endpoint, status, id, the API's
+// short message, and any wait; never a token, URL or body.
 func (e *APIError) Error() string {
 	var b strings.Builder
 	b.WriteString("bubblehouse: ")
@@ -266,6 +268,7 @@ type TransportError struct {
 	Err      error
 }
 
+// Error names the endpoint, the attempts made and the cause.
 func (e *TransportError) Error() string {
 	s := "bubblehouse: " + e.Endpoint + ": "
 	if e.Attempts > 1 {
@@ -297,6 +300,8 @@ type DecodeError struct {
 	Err  error
 }
 
+// Error names the endpoint, the status, the content type and how much was
+// read, never the body.
 func (e *DecodeError) Error() string {
 	ct := e.ContentType
 	if ct == "" {
@@ -321,6 +326,7 @@ type RateLimitError struct {
 	Cooldown bool
 }
 
+// Error says what held the call and for how long.
 func (e *RateLimitError) Error() string {
 	why := "the client's rate limit"
 	if e.Cooldown {

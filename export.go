@@ -72,6 +72,7 @@ type ExportError struct {
 	Err error
 }
 
+// Error says how many bytes were written before the failure.
 func (e *ExportError) Error() string {
 	return fmt.Sprintf("bubblehouse: ExportCustomerData1: failed after %d bytes were written, the output is incomplete: %v", e.Written, e.Err)
 }

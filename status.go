@@ -83,6 +83,7 @@ type CheckError struct {
 	Err error
 }
 
+// Error gives the problem and its fix in one line.
 func (e *CheckError) Error() string {
 	return "bubblehouse: check: " + e.Problem + "; fix: " + e.Fix
 }

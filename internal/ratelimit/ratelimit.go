@@ -21,6 +21,7 @@ type TooLongError struct {
 	Cooldown bool
 }
 
+// Error says how long the refused wait would have been.
 func (e *TooLongError) Error() string {
 	if e.Cooldown {
 		return "cooldown wait of " + e.Wait.String() + " is too long"
