@@ -13,6 +13,7 @@ import (
 
 	"github.com/hashicorp/go-retryablehttp"
 
+	"github.com/bubblehouse-go/bubblehouse/internal/ratelimit"
 	"github.com/bubblehouse-go/bubblehouse/internal/retry"
 )
 
@@ -47,7 +48,7 @@ type customerInput interface {
 // sink consumes the body of a successful answer within the attempt, so that
 // a body cut off mid-read can still be retried.
 type sink interface {
-	consume(c *core, resp *http.Response) error
+	consume(resp *http.Response) error
 }
 
 // call sends one call and consumes its answer into sk. in is the JSON input
@@ -228,7 +229,6 @@ func (st *callState) prepare(ctx context.Context) (string, error) {
 // cooling down after a 429, failing at once when the wait does not fit.
 func (st *callState) waitCooldown(ctx context.Context) error {
 	k := st.client.core
-	now := k.clk.Now()
 	until, err := k.cooldowns.CooldownUntil(ctx, "")
 	if err != nil {
 		return err
@@ -242,18 +242,12 @@ func (st *callState) waitCooldown(ctx context.Context) error {
 			until = u
 		}
 	}
-	if !until.After(now) {
-		return nil
+	err = ratelimit.WaitUntil(ctx, k.clk, until, k.policy.MaxWait)
+	var tooLong *ratelimit.TooLongError
+	if errors.As(err, &tooLong) {
+		return &RateLimitError{Endpoint: st.ep.name, RetryAfter: tooLong.Wait, Cooldown: true}
 	}
-	wait := until.Sub(now)
-	limit := k.policy.MaxWait
-	if dl, ok := ctx.Deadline(); ok && dl.Sub(now) < limit {
-		limit = dl.Sub(now)
-	}
-	if wait > limit {
-		return &RateLimitError{Endpoint: st.ep.name, RetryAfter: wait, Cooldown: true}
-	}
-	return k.clk.Sleep(ctx, wait)
+	return err
 }
 
 // checkRetry is go-retryablehttp's CheckRetry: it asks the policy, records
@@ -305,7 +299,7 @@ func (st *callState) handleResponse(resp *http.Response) error {
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		return nil
 	}
-	err := st.sink.consume(st.client.core, resp)
+	err := st.sink.consume(resp)
 	_ = resp.Body.Close()
 	return err
 }
@@ -391,7 +385,7 @@ type bufferSink struct {
 	status      int
 }
 
-func (s *bufferSink) consume(_ *core, resp *http.Response) error {
+func (s *bufferSink) consume(resp *http.Response) error {
 	s.status, s.contentType = resp.StatusCode, resp.Header.Get("Content-Type")
 	var buf bytes.Buffer
 	if n := resp.ContentLength; n > 0 && n <= s.limit {

@@ -91,7 +91,7 @@ type streamSink struct {
 // written, to refuse an HTML page or other non-JSON answer early.
 const exportPeek = 512
 
-func (s *streamSink) consume(_ *core, resp *http.Response) error {
+func (s *streamSink) consume(resp *http.Response) error {
 	br := bufio.NewReaderSize(resp.Body, 32<<10)
 	head, err := br.Peek(exportPeek)
 	if err != nil && !errors.Is(err, io.EOF) {

@@ -81,8 +81,8 @@ func TestWaitGateFailsFastPastDeadline(t *testing.T) {
 	ctx, cancel := context.WithDeadline(context.Background(), clk.now.Add(time.Second))
 	defer cancel()
 	var tooLong *TooLongError
-	require.ErrorAs(t, WaitGate(ctx, clk, g, time.Minute, "", "c"), &tooLong)
+	require.ErrorAs(t, waitGate(ctx, clk, g, time.Minute, "", "c"), &tooLong)
 	assert.True(t, tooLong.Cooldown)
 	assert.Equal(t, 5*time.Second, tooLong.Wait)
-	require.NoError(t, WaitGate(context.Background(), clk, g, time.Minute, "other"))
+	require.NoError(t, waitGate(context.Background(), clk, g, time.Minute, "other"))
 }

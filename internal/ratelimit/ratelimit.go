@@ -302,18 +302,12 @@ func (g *Gate) Len() int {
 	return len(g.until)
 }
 
-// WaitGate waits until every key in keys is out of its cooldown, or returns
-// a *TooLongError at once if that wait would not fit maxWait or ctx's
-// deadline.
-func WaitGate(ctx context.Context, clk Clock, g *Gate, maxWait time.Duration, keys ...string) error {
+// WaitUntil sleeps until the end of a cooldown, or returns a *TooLongError
+// at once if that wait would not fit maxWait or ctx's deadline. A zero or
+// past until returns at once.
+func WaitUntil(ctx context.Context, clk Clock, until time.Time, maxWait time.Duration) error {
 	now := clk.Now()
-	var until time.Time
-	for _, k := range keys {
-		if u := g.Until(k, now); u.After(until) {
-			until = u
-		}
-	}
-	if until.IsZero() {
+	if !until.After(now) {
 		return nil
 	}
 	wait := until.Sub(now)
