@@ -450,7 +450,7 @@ func ParseTime(s string) (Time, error) {
 		if len(s) >= 19 && s[16] == ':' && s[17:19] == "60" {
 			// The step must not leave the four-digit years RFC 3339 (and
 			// MarshalJSON) can express: 9999-12-31T23:59:60Z would.
-			if v2, err2 := time.Parse(time.RFC3339Nano, s[:17]+"59"+s[19:]); err2 == nil {
+			if v2, err2 := time.Parse(time.RFC3339Nano, s[:17]+"59"+s[19:]); err2 == nil && offsetInRange(v2) {
 				if v2 = v2.Add(time.Second); v2.Year() <= 9999 {
 					return Time{Time: v2}, nil
 				}
@@ -458,10 +458,22 @@ func ParseTime(s string) (Time, error) {
 		}
 		return Time{}, &valueError{base: ErrInvalidTime, value: s, reason: "is not RFC 3339"}
 	}
+	if !offsetInRange(v) {
+		// time.Parse accepts "+24:00" and "-24:59", which RFC 3339 does not
+		// (its offset hour is 00-23) and which MarshalJSON cannot write back.
+		return Time{}, &valueError{base: ErrInvalidTime, value: s, reason: "has a UTC offset of 24 hours or more"}
+	}
 	if v.IsZero() {
 		return Time{}, nil
 	}
 	return Time{Time: v}, nil
+}
+
+// offsetInRange reports whether t's UTC offset is one RFC 3339 can write:
+// less than 24 hours either way.
+func offsetInRange(t time.Time) bool {
+	_, off := t.Zone()
+	return off > -24*60*60 && off < 24*60*60
 }
 
 func isJSONNull(b []byte) bool {

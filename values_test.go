@@ -235,6 +235,10 @@ func TestParseTime(t *testing.T) {
 		{"9999-12-31T23:59:59Z", time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), false},
 		{"9999-12-31T23:59:60Z", time.Time{}, true}, // would be year 10000
 		{"1990-12-31T23:59:61Z", time.Time{}, true},
+		{"2020-01-15T10:30:00+23:59", time.Date(2020, 1, 14, 10, 31, 0, 0, time.UTC), false},
+		{"2020-01-15T10:30:00+24:00", time.Time{}, true}, // RFC 3339's offset hour is 00-23
+		{"2020-01-15T10:30:00-24:59", time.Time{}, true},
+		{"1990-12-31T23:59:60+24:00", time.Time{}, true},
 		{"1990-12-31 23:59:59Z", time.Time{}, true},
 		{"1990-12-31T23:59:59", time.Time{}, true}, // the offset is mandatory
 		{"1990-12-31", time.Time{}, true},
@@ -244,7 +248,7 @@ func TestParseTime(t *testing.T) {
 		t.Run(tt.in, func(t *testing.T) {
 			got, err := ParseTime(tt.in)
 			if tt.err {
-				require.Error(t, err)
+				require.ErrorIs(t, err, ErrInvalidTime)
 				return
 			}
 			require.NoError(t, err)
