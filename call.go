@@ -89,10 +89,12 @@ func (c *Client) call(ctx context.Context, ep *endpoint, in any, sk sink) error 
 	// The retrying client, its http.Client and the attempt transport live
 	// in st, so that a call allocates them once, together.
 	st.transport.st = st
+	// No Timeout here: http.Client's would also run while the attempt
+	// transport waits for the limiter or a cooldown. The attempt transport
+	// applies WithHTTPClient's Timeout to the exchange alone.
 	st.httpClient = http.Client{
 		Transport:     &st.transport,
 		CheckRedirect: refuseRedirect,
-		Timeout:       k.timeout,
 	}
 	st.retrying = retryablehttp.Client{
 		HTTPClient: &st.httpClient,
@@ -197,7 +199,23 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		vals[3] = "Bearer " + tok
 		out.Header["Authorization"] = vals[3:4:4]
 	}
+	var cancel context.CancelFunc
+	if k.timeout > 0 {
+		// WithHTTPClient's Timeout bounds this exchange, from sending to
+		// the body's Close, as http.Client.Timeout would; it starts only
+		// now, after the limiter and cooldown waits.
+		var actx context.Context
+		actx, cancel = context.WithTimeout(ctx, k.timeout)
+		out = *out.WithContext(actx)
+	}
 	resp, err := k.transport.RoundTrip(&out)
+	if cancel != nil {
+		if err != nil {
+			cancel()
+		} else {
+			resp.Body = &cancelOnClose{ReadCloser: resp.Body, cancel: cancel}
+		}
+	}
 	if k.logger != nil && k.logger.Enabled(ctx, slog.LevelDebug) {
 		attrs := []slog.Attr{slog.String("endpoint", st.ep.name), slog.Int("attempt", st.attempts)}
 		if resp != nil {
@@ -209,6 +227,18 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		k.logger.LogAttrs(ctx, slog.LevelDebug, "bubblehouse: attempt", attrs...)
 	}
 	return resp, err
+}
+
+// cancelOnClose ends an attempt's timeout context when its body is closed.
+type cancelOnClose struct {
+	io.ReadCloser
+	cancel context.CancelFunc
+}
+
+func (b *cancelOnClose) Close() error {
+	err := b.ReadCloser.Close()
+	b.cancel()
+	return err
 }
 
 // prepare makes an attempt pay its way before it is sent: it waits out any

@@ -641,3 +641,27 @@ func TestFaultCertificateErrorNotRetried(t *testing.T) {
 	assert.Equal(t, 1, tErr.Attempts, "attempts")
 	assert.Equal(t, int64(1), handshakes.Load(), "connections")
 }
+
+// TestAttemptTimeoutExcludesLimiterWait: WithHTTPClient's Timeout bounds
+// the exchange with the server, not the wait for the rate limiter before
+// it, so a call that waits longer than Timeout for its turn still succeeds.
+func TestAttemptTimeoutExcludesLimiterWait(t *testing.T) {
+	srv := newCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, statusAnswer)
+	})
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	c := newSentinelClient(t, srv.URL,
+		WithHTTPClient(&http.Client{Transport: tr, Timeout: 100 * time.Millisecond}),
+		WithRateLimit(rate.Every(400*time.Millisecond), 1))
+
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	start := time.Now()
+	for range 2 {
+		_, err := c.Status2(ctx)
+		require.NoError(t, err)
+	}
+	assert.Equal(t, int64(2), srv.hits.Load())
+	assert.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond, "the second call waited for the limiter")
+}
