@@ -154,6 +154,7 @@ type callState struct {
 	attempts           int
 	serverErrorRetries int
 	decision           retry.Decision
+	decided            int // the attempt decision belongs to
 
 	// The per-call plumbing of go-retryablehttp, set up once by call and
 	// never copied after.
@@ -284,6 +285,13 @@ func (st *callState) waitCooldown(ctx context.Context) error {
 // the decision for backoff and finish, and starts a cooldown after a 429.
 func (st *callState) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	k := st.client.core
+	if err == nil && st.decided == st.attempts {
+		// go-retryablehttp asks again, with the response handler's error,
+		// about an answer it was told not to retry. With no error the
+		// answer is the same one: keep the decision, and do not log it or
+		// start its cooldown a second time.
+		return st.decision.Retry, nil
+	}
 	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
 		// The deadline was the attempt's own (WithHTTPClient's Timeout),
 		// not the call's: a slow server, worth another attempt.
@@ -296,7 +304,7 @@ func (st *callState) checkRetry(ctx context.Context, resp *http.Response, err er
 	now := k.clk.Now()
 	deadline, _ := ctx.Deadline()
 	d := st.policy.Decide(o, now, deadline, k.jitter)
-	st.decision = d
+	st.decision, st.decided = d, st.attempts
 	if d.Cooldown > 0 {
 		key := st.customerKey // "" is the whole client
 		if cerr := k.cooldowns.StartCooldown(ctx, key, now.Add(d.Cooldown)); cerr != nil && k.logger != nil {

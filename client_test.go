@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -335,4 +336,56 @@ func TestAPIErrorGoStringHidesTheBody(t *testing.T) {
 	assert.NotContains(t, s, "SENTINEL-TOKEN")
 	assert.Contains(t, s, "Body:[25 bytes]")
 	assert.NotContains(t, s, "\n")
+}
+
+// countingCooldowns is a CooldownStore that counts StartCooldown calls.
+type countingCooldowns struct {
+	mu     sync.Mutex
+	starts []time.Time
+}
+
+func (c *countingCooldowns) CooldownUntil(context.Context, string) (time.Time, error) {
+	return time.Time{}, nil
+}
+
+func (c *countingCooldowns) StartCooldown(_ context.Context, _ string, until time.Time) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.starts = append(c.starts, until)
+	return nil
+}
+
+// TestFinalAnswerIsDecidedOnce: go-retryablehttp asks CheckRetry twice
+// about an answer it does not retry; the client decides once, so the
+// decision is logged once and a final 429 starts one cooldown.
+func TestFinalAnswerIsDecidedOnce(t *testing.T) {
+	tests := []struct {
+		name, retryAfter string
+		status           int
+		body             string
+		cooldowns        int
+	}{
+		{name: "404", status: 404, body: `{"id":"no_matching_customer"}`},
+		{name: "429 too long to wait", status: 429, retryAfter: "3600", body: `{"id":"rate_limit_exceeded"}`, cooldowns: 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newRawServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+				if tt.retryAfter != "" {
+					w.Header().Set("Retry-After", tt.retryAfter)
+				}
+				jsonReply(w, tt.status, tt.body)
+			})
+			var buf bytes.Buffer
+			logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+			cs := &countingCooldowns{}
+			c := newTestClient(t, srv, WithLogger(logger), WithCooldownStore(cs), WithMaxWait(time.Second))
+			_, err := c.Status2(context.Background())
+			var apiErr *APIError
+			require.ErrorAs(t, err, &apiErr)
+			assert.Equal(t, 1, apiErr.Attempts)
+			assert.Equal(t, 1, strings.Count(buf.String(), `"msg":"bubblehouse: retry decision"`), buf.String())
+			assert.Len(t, cs.starts, tt.cooldowns)
+		})
+	}
 }
