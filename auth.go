@@ -79,7 +79,8 @@ const DefaultTokenTTL = 5 * time.Minute
 const tokenRefreshMargin = 30 * time.Second
 
 // Signer mints Bubblehouse tokens from one shared secret. It is safe for
-// concurrent use. Its String and LogValue methods never show the secret.
+// concurrent use. Its String, GoString and LogValue methods never show the
+// secret.
 type Signer struct {
 	shop  string
 	keyID string
@@ -139,6 +140,10 @@ func (s *Signer) KeyID() string { return s.keyID }
 func (s *Signer) String() string {
 	return fmt.Sprintf("bubblehouse.Signer{shop: %s, kid: %s, secret: [redacted]}", s.shop, s.keyID)
 }
+
+// GoString keeps %#v, which would otherwise print the key's bytes, as
+// free of the secret as String.
+func (s *Signer) GoString() string { return s.String() }
 
 // LogValue describes the Signer to log/slog without its secret.
 func (s *Signer) LogValue() slog.Value {

@@ -86,7 +86,16 @@ func TestNewSignerValidates(t *testing.T) {
 	require.NoError(t, err)
 	raw[0] = 0
 	assert.NotEqual(t, raw[0], s.key[0], "key is copied")
-	assert.NotContains(t, fmt.Sprintf("%v %+v %#v", s, s, s.LogValue()), string(s.key))
+	out := fmt.Sprintf("%v %+v %#v %v", s, s, s, s.LogValue())
+	for _, shown := range []string{
+		strings.Trim(fmt.Sprintf("%v", s.key), "[]"),            // 1 2 3
+		strings.TrimPrefix(fmt.Sprintf("%#v", s.key), "[]byte"), // {0x1, 0x2, 0x3}
+		fmt.Sprintf("%x", s.key),
+		string(s.key),
+	} {
+		assert.NotContains(t, out, shown, "the key is shown")
+	}
+	assert.NotContains(t, out, base64.StdEncoding.EncodeToString(s.key))
 }
 
 func TestSignerSourceCachesUntilNearExpiry(t *testing.T) {

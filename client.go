@@ -564,6 +564,10 @@ func (c *Client) String() string {
 		c.core.shop, c.core.baseURL, c.core.apiVersion, c.kind)
 }
 
+// GoString makes %#v describe the client as String does, rather than
+// printing its internals.
+func (c *Client) GoString() string { return c.String() }
+
 // LogValue describes the client to log/slog without any secret.
 func (c *Client) LogValue() slog.Value {
 	return slog.GroupValue(

@@ -299,7 +299,8 @@ func TestClientStringIsRedacted(t *testing.T) {
 	require.NoError(t, err)
 	var buf bytes.Buffer
 	slog.New(slog.NewTextHandler(&buf, nil)).Info("client", "c", c, "signer", c.Signer(), "id", ByEmail("alice@example.com"))
-	out := fmt.Sprintf("%v %+v %s %s", c, c, c.Signer(), ByEmail("alice@example.com")) + buf.String()
+	out := fmt.Sprintf("%v %+v %#v %s %#v %s", c, c, c, c.Signer(), c.Signer(), ByEmail("alice@example.com")) + buf.String()
+	assert.Equal(t, c.String(), fmt.Sprintf("%#v", c))
 	for _, secret := range []string{testSecret(), string(testSecretBytes), tok, "alice@"} {
 		assert.NotContains(t, out, secret)
 	}
