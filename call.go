@@ -273,12 +273,7 @@ func (st *callState) waitCooldown(ctx context.Context) error {
 			until = u
 		}
 	}
-	err = ratelimit.WaitUntil(ctx, k.clk, until, k.policy.MaxWait)
-	var tooLong *ratelimit.TooLongError
-	if errors.As(err, &tooLong) {
-		return &RateLimitError{Endpoint: st.ep.name, RetryAfter: tooLong.Wait, Cooldown: true}
-	}
-	return err
+	return rateLimitError(st.ep.name, ratelimit.WaitUntil(ctx, k.clk, until, k.policy.MaxWait))
 }
 
 // checkRetry is go-retryablehttp's CheckRetry: it asks the policy, records

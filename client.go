@@ -113,9 +113,9 @@ type settings struct {
 	tokenSet     bool
 	tokenSource  TokenSource
 	tokenTTL     time.Duration
-	global       limitSetting
-	customer     limitSetting
-	export       limitSetting
+	global       ratelimit.Setting
+	customer     ratelimit.Setting
+	export       ratelimit.Setting
 	limiter      Limiter
 	cooldowns    CooldownStore
 	maxRetries   int
@@ -264,28 +264,28 @@ func WithUserAgent(product string) Option {
 // ForCustomer derives from it) to r per second with bursts of burst. The
 // default is no client-wide limit; rate.Inf turns it off again.
 func WithRateLimit(r rate.Limit, burst int) Option {
-	return limitOption("WithRateLimit", r, burst, func(s *settings, l limitSetting) { s.global = l })
+	return limitOption("WithRateLimit", r, burst, func(s *settings, l ratelimit.Setting) { s.global = l })
 }
 
 // WithCustomerRateLimit limits the calls for each customer to r per second
 // with bursts of burst (default DefaultCustomerRate, DefaultCustomerBurst).
 // rate.Inf turns it off.
 func WithCustomerRateLimit(r rate.Limit, burst int) Option {
-	return limitOption("WithCustomerRateLimit", r, burst, func(s *settings, l limitSetting) { s.customer = l })
+	return limitOption("WithCustomerRateLimit", r, burst, func(s *settings, l ratelimit.Setting) { s.customer = l })
 }
 
 // WithExportRateLimit limits ExportCustomerData1 calls of the whole client
 // (default DefaultExportRate, DefaultExportBurst). rate.Inf turns it off.
 func WithExportRateLimit(r rate.Limit, burst int) Option {
-	return limitOption("WithExportRateLimit", r, burst, func(s *settings, l limitSetting) { s.export = l })
+	return limitOption("WithExportRateLimit", r, burst, func(s *settings, l ratelimit.Setting) { s.export = l })
 }
 
-func limitOption(name string, r rate.Limit, burst int, set func(*settings, limitSetting)) Option {
+func limitOption(name string, r rate.Limit, burst int, set func(*settings, ratelimit.Setting)) Option {
 	return func(s *settings) error {
 		if err := ratelimit.CheckSetting(r, burst); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		set(s, limitSetting{r, burst})
+		set(s, ratelimit.Setting{Limit: r, Burst: burst})
 		return nil
 	}
 }
@@ -417,9 +417,9 @@ func NewClient(shop string, opts ...Option) (*Client, error) {
 		baseURL:      DefaultBaseURL,
 		apiVersion:   DefaultAPIVersion,
 		tokenTTL:     DefaultTokenTTL,
-		global:       limitSetting{rate.Inf, 0},
-		customer:     limitSetting{DefaultCustomerRate, DefaultCustomerBurst},
-		export:       limitSetting{DefaultExportRate, DefaultExportBurst},
+		global:       ratelimit.Setting{Limit: rate.Inf, Burst: 0},
+		customer:     ratelimit.Setting{Limit: DefaultCustomerRate, Burst: DefaultCustomerBurst},
+		export:       ratelimit.Setting{Limit: DefaultExportRate, Burst: DefaultExportBurst},
 		maxRetries:   DefaultMaxRetries,
 		maxWait:      DefaultMaxWait,
 		maxResponse:  DefaultMaxResponseBytes,

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"time"
 
-	"golang.org/x/time/rate"
-
 	"github.com/bubblehouse-go/bubblehouse/internal/ratelimit"
 )
 
@@ -117,37 +115,24 @@ type CooldownStore interface {
 // localLimiter is the default Limiter: a client-wide bucket, a bucket per
 // customer and one for exports, all in this process.
 type localLimiter struct {
-	clk       ratelimit.Clock
-	global    *rate.Limiter
-	customers *ratelimit.Keyed
-	export    *rate.Limiter
-	// group keeps the limiters' clocks in order across goroutines.
-	group ratelimit.Group
+	buckets *ratelimit.Buckets
 }
 
-func newLocalLimiter(clk ratelimit.Clock, global, customer, export limitSetting) *localLimiter {
-	l := &localLimiter{clk: clk, customers: ratelimit.NewKeyed(customer.limit, customer.burst)}
-	if global.limit != rate.Inf {
-		l.global = rate.NewLimiter(global.limit, global.burst)
-	}
-	if export.limit != rate.Inf {
-		l.export = rate.NewLimiter(export.limit, export.burst)
-	}
-	return l
+func newLocalLimiter(clk ratelimit.Clock, global, customer, export ratelimit.Setting) *localLimiter {
+	return &localLimiter{buckets: ratelimit.NewBuckets(clk, global, customer, export)}
 }
 
 func (l *localLimiter) Wait(ctx context.Context, r LimitRequest) error {
-	var perCustomer, perClass *rate.Limiter
-	if r.Customer != "" {
-		perCustomer = l.customers.Get(r.Customer, l.clk.Now())
-	}
-	if r.Class == ClassExport {
-		perClass = l.export
-	}
-	err := l.group.WaitAll(ctx, l.clk, r.MaxWait, l.global, perCustomer, perClass)
+	err := l.buckets.Wait(ctx, r.MaxWait, r.Customer, r.Class == ClassExport)
+	return rateLimitError(r.Endpoint, err)
+}
+
+// rateLimitError turns the *ratelimit.TooLongError of a local wait into the
+// *RateLimitError callers see; other errors pass through.
+func rateLimitError(endpoint string, err error) error {
 	var tooLong *ratelimit.TooLongError
 	if errors.As(err, &tooLong) {
-		return &RateLimitError{Endpoint: r.Endpoint, RetryAfter: tooLong.Wait}
+		return &RateLimitError{Endpoint: endpoint, RetryAfter: tooLong.Wait, Cooldown: tooLong.Cooldown}
 	}
 	return err
 }
@@ -165,10 +150,4 @@ func (c *localCooldowns) CooldownUntil(_ context.Context, key string) (time.Time
 func (c *localCooldowns) StartCooldown(_ context.Context, key string, until time.Time) error {
 	c.gate.Extend(key, until, c.clk.Now())
 	return nil
-}
-
-// limitSetting is a rate and burst as given to the With*RateLimit options.
-type limitSetting struct {
-	limit rate.Limit
-	burst int
 }

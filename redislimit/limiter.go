@@ -50,12 +50,11 @@ type Limiter struct {
 
 	global, customer, export *bucketSpec
 
-	// The fallback's in-process state. Cooldowns are always recorded here
-	// too, so that a replica remembers its own 429s through an outage.
-	localGlobal    *rate.Limiter
-	localCustomers *ratelimit.Keyed
-	localExport    *rate.Limiter
-	gate           *ratelimit.Gate
+	// The fallback's in-process state: the buckets of the client's own
+	// default limiter, and a cooldown gate. Cooldowns are always recorded
+	// here too, so that a replica remembers its own 429s through an outage.
+	local *ratelimit.Buckets
+	gate  *ratelimit.Gate
 
 	health health
 }
@@ -72,14 +71,14 @@ type bucketSpec struct {
 	interval time.Duration
 }
 
-func newBucketSpec(l limitSetting) *bucketSpec {
-	if l.limit == rate.Inf {
+func newBucketSpec(l ratelimit.Setting) *bucketSpec {
+	if l.Limit == rate.Inf {
 		return nil
 	}
 	// redis_rate counts whole events per period: one event per emission
 	// interval states any rate exactly, to the nanosecond.
-	iv := time.Duration(float64(time.Second) / float64(l.limit))
-	return &bucketSpec{limit: redis_rate.Limit{Rate: 1, Period: iv, Burst: l.burst}, interval: iv}
+	iv := time.Duration(float64(time.Second) / float64(l.Limit))
+	return &bucketSpec{limit: redis_rate.Limit{Rate: 1, Period: iv, Burst: l.Burst}, interval: iv}
 }
 
 // New returns a Limiter on rdb. rdb must have been made with
@@ -104,26 +103,20 @@ func New(rdb redis.UniversalClient, opts ...Option) (*Limiter, error) {
 		}
 	}
 	l := &Limiter{
-		rdb:            rdb,
-		gcra:           redis_rate.NewLimiter(rdb),
-		prefix:         s.prefix,
-		keySecret:      s.keySecret,
-		opTimeout:      s.opTimeout,
-		fallback:       s.fallback,
-		clk:            ratelimit.RealClock{},
-		global:         newBucketSpec(s.global),
-		customer:       newBucketSpec(s.customer),
-		export:         newBucketSpec(s.export),
-		localCustomers: ratelimit.NewKeyed(s.customer.limit, s.customer.burst),
-		gate:           ratelimit.NewGate(),
-		health:         health{logger: s.logger, mode: s.fallback, probeInterval: s.probeInterval},
+		rdb:       rdb,
+		gcra:      redis_rate.NewLimiter(rdb),
+		prefix:    s.prefix,
+		keySecret: s.keySecret,
+		opTimeout: s.opTimeout,
+		fallback:  s.fallback,
+		clk:       ratelimit.RealClock{},
+		global:    newBucketSpec(s.global),
+		customer:  newBucketSpec(s.customer),
+		export:    newBucketSpec(s.export),
+		gate:      ratelimit.NewGate(),
+		health:    health{logger: s.logger, mode: s.fallback, probeInterval: s.probeInterval},
 	}
-	if s.global.limit != rate.Inf {
-		l.localGlobal = rate.NewLimiter(s.global.limit, s.global.burst)
-	}
-	if s.export.limit != rate.Inf {
-		l.localExport = rate.NewLimiter(s.export.limit, s.export.burst)
-	}
+	l.local = ratelimit.NewBuckets(l.clk, s.global, s.customer, s.export)
 	return l, nil
 }
 
@@ -324,16 +317,8 @@ func (l *Limiter) pause(ctx context.Context, r bubblehouse.LimitRequest, start t
 // waitLocal is the in-process fallback: the buckets of the client's own
 // default limiter, with what is left of r.MaxWait.
 func (l *Limiter) waitLocal(ctx context.Context, r bubblehouse.LimitRequest, start time.Time) error {
-	now := l.clk.Now()
-	var perCustomer, perClass *rate.Limiter
-	if r.Customer != "" {
-		perCustomer = l.localCustomers.Get(r.Customer, now)
-	}
-	if r.Class == bubblehouse.ClassExport {
-		perClass = l.localExport
-	}
-	maxWait := max(r.MaxWait-now.Sub(start), 0)
-	err := ratelimit.WaitAll(ctx, l.clk, maxWait, l.localGlobal, perCustomer, perClass)
+	maxWait := max(r.MaxWait-l.clk.Now().Sub(start), 0)
+	err := l.local.Wait(ctx, maxWait, r.Customer, r.Class == bubblehouse.ClassExport)
 	var tooLong *ratelimit.TooLongError
 	if errors.As(err, &tooLong) {
 		return &bubblehouse.RateLimitError{Endpoint: r.Endpoint, RetryAfter: tooLong.Wait}

@@ -52,16 +52,11 @@ func (f Fallback) String() string {
 // with an error naming the option.
 type Option func(*settings) error
 
-type limitSetting struct {
-	limit rate.Limit
-	burst int
-}
-
 type settings struct {
 	prefix        string
-	global        limitSetting
-	customer      limitSetting
-	export        limitSetting
+	global        ratelimit.Setting
+	customer      ratelimit.Setting
+	export        ratelimit.Setting
 	fallback      Fallback
 	opTimeout     time.Duration
 	probeInterval time.Duration
@@ -72,9 +67,9 @@ type settings struct {
 func defaultSettings() settings {
 	return settings{
 		prefix:        DefaultPrefix,
-		global:        limitSetting{rate.Inf, 0},
-		customer:      limitSetting{bubblehouse.DefaultCustomerRate, bubblehouse.DefaultCustomerBurst},
-		export:        limitSetting{bubblehouse.DefaultExportRate, bubblehouse.DefaultExportBurst},
+		global:        ratelimit.Setting{Limit: rate.Inf, Burst: 0},
+		customer:      ratelimit.Setting{Limit: bubblehouse.DefaultCustomerRate, Burst: bubblehouse.DefaultCustomerBurst},
+		export:        ratelimit.Setting{Limit: bubblehouse.DefaultExportRate, Burst: bubblehouse.DefaultExportBurst},
 		fallback:      FallbackLocal,
 		opTimeout:     DefaultOpTimeout,
 		probeInterval: DefaultProbeInterval,
@@ -99,29 +94,29 @@ func WithPrefix(p string) Option {
 // replicas together, to r per second with bursts of burst. The default is
 // no such limit, as for bubblehouse.WithRateLimit; rate.Inf turns it off.
 func WithRateLimit(r rate.Limit, burst int) Option {
-	return limitOption("WithRateLimit", r, burst, func(s *settings, l limitSetting) { s.global = l })
+	return limitOption("WithRateLimit", r, burst, func(s *settings, l ratelimit.Setting) { s.global = l })
 }
 
 // WithCustomerRateLimit limits the calls for each customer, all replicas
 // together (default bubblehouse.DefaultCustomerRate and
 // bubblehouse.DefaultCustomerBurst). rate.Inf turns it off.
 func WithCustomerRateLimit(r rate.Limit, burst int) Option {
-	return limitOption("WithCustomerRateLimit", r, burst, func(s *settings, l limitSetting) { s.customer = l })
+	return limitOption("WithCustomerRateLimit", r, burst, func(s *settings, l ratelimit.Setting) { s.customer = l })
 }
 
 // WithExportRateLimit limits ExportCustomerData1 calls, all replicas
 // together (default bubblehouse.DefaultExportRate and
 // bubblehouse.DefaultExportBurst). rate.Inf turns it off.
 func WithExportRateLimit(r rate.Limit, burst int) Option {
-	return limitOption("WithExportRateLimit", r, burst, func(s *settings, l limitSetting) { s.export = l })
+	return limitOption("WithExportRateLimit", r, burst, func(s *settings, l ratelimit.Setting) { s.export = l })
 }
 
-func limitOption(name string, r rate.Limit, burst int, set func(*settings, limitSetting)) Option {
+func limitOption(name string, r rate.Limit, burst int, set func(*settings, ratelimit.Setting)) Option {
 	return func(s *settings) error {
 		if err := ratelimit.CheckSetting(r, burst); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		set(s, limitSetting{r, burst})
+		set(s, ratelimit.Setting{Limit: r, Burst: burst})
 		return nil
 	}
 }

@@ -60,14 +60,14 @@ func TestWaitAllGivesTokensBack(t *testing.T) {
 	clk := &manualClock{now: time.Unix(1_700_000_000, 0)}
 	a := rate.NewLimiter(rate.Limit(1), 1)
 	b := rate.NewLimiter(rate.Limit(1), 1)
-	require.NoError(t, WaitAll(context.Background(), clk, time.Minute, a, b))
+	require.NoError(t, waitFor(context.Background(), clk, time.Minute, a, b))
 
 	var tooLong *TooLongError
-	require.ErrorAs(t, WaitAll(context.Background(), clk, 10*time.Millisecond, a, b), &tooLong)
+	require.ErrorAs(t, waitFor(context.Background(), clk, 10*time.Millisecond, a, b), &tooLong)
 	assert.Equal(t, time.Second, tooLong.Wait)
 
 	clk.interrupt = true
-	require.ErrorIs(t, WaitAll(context.Background(), clk, time.Minute, a, b), context.Canceled)
+	require.ErrorIs(t, waitFor(context.Background(), clk, time.Minute, a, b), context.Canceled)
 
 	clk.now = clk.now.Add(time.Second / 2)
 	assert.InDelta(t, 1, a.TokensAt(clk.now), 0.001)

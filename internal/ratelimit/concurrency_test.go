@@ -2,58 +2,100 @@ package ratelimit
 
 import (
 	"context"
-	"runtime"
+	"errors"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
-	"golang.org/x/time/rate"
+	"github.com/stretchr/testify/require"
 )
 
-// preemptedClock is the wall clock, with the goroutine preempted just
-// after each reading, as a busy scheduler may do.
-type preemptedClock struct{ RealClock }
+// scriptedClock hands out scripted times in the order Now is called; the
+// call numbered hold returns its time only once a later call has begun (or
+// after a grace period), as a goroutine preempted between reading the clock
+// and reserving would.
+type scriptedClock struct {
+	times []time.Time // the last one repeats
+	hold  int
 
-func (preemptedClock) Now() time.Time {
-	t := time.Now()
-	runtime.Gosched()
+	mu       sync.Mutex
+	calls    int
+	overtook chan struct{}
+}
+
+func (c *scriptedClock) Now() time.Time {
+	c.mu.Lock()
+	n := c.calls
+	c.calls++
+	t := c.times[min(n, len(c.times)-1)]
+	if n == c.hold+1 {
+		close(c.overtook)
+	}
+	c.mu.Unlock()
+	if n == c.hold {
+		select {
+		case <-c.overtook:
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
 	return t
 }
 
-// TestWaitAllHoldsTheRateUnderConcurrency: many goroutines pacing through
-// the same limiters never get more than the burst plus the rate over the
-// time they ran. (x/time/rate moves a limiter's clock back when it is
-// handed an older time than the last, and then refills the same interval
-// twice; reservations taken with times read outside a shared lock hand it
-// such times whenever goroutines are preempted in between.)
-func TestWaitAllHoldsTheRateUnderConcurrency(t *testing.T) {
-	const (
-		limit   = 2000
-		burst   = 10
-		workers = 64
-	)
-	global := rate.NewLimiter(limit, burst)
-	other := rate.NewLimiter(rate.Limit(1e6), 1000)
-	var g Group
-	var passed atomic.Int64
-	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
-	defer cancel()
-	start := time.Now()
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for g.WaitAll(ctx, preemptedClock{}, time.Second, global, other) == nil {
-				passed.Add(1)
-			}
-		}()
+func (c *scriptedClock) Sleep(ctx context.Context, _ time.Duration) error { return ctx.Err() }
+
+// TestBucketsReserveInClockOrder: a goroutine that read the clock, then
+// was overtaken by another that read a later time, must not reserve after
+// it. x/time/rate moves a limiter's clock back for the older time and then
+// refills the interval between the two a second time, so more calls pass
+// than the rate allows. Buckets read the clock and reserve under one lock,
+// so the overtaking read cannot happen.
+func TestBucketsReserveInClockOrder(t *testing.T) {
+	t0 := time.Unix(1_700_000_000, 0)
+	// Five calls at t0 empty the bucket (rate 1/s, burst 5); call 5 reads
+	// t0+2s and is held; every later call reads t0+4s.
+	clk := &scriptedClock{
+		times:    []time.Time{t0, t0, t0, t0, t0, t0.Add(2 * time.Second), t0.Add(4 * time.Second)},
+		hold:     5,
+		overtook: make(chan struct{}),
 	}
+	b := NewBuckets(clk, Setting{Limit: 1, Burst: 5}, Setting{Limit: 1, Burst: 1}, Setting{Limit: 1, Burst: 1})
+	ctx := context.Background()
+	for range 5 {
+		require.NoError(t, b.Wait(ctx, 0, "", false))
+	}
+
+	var passed atomic.Int64
+	wait := func() {
+		err := b.Wait(ctx, 0, "", false) // no waiting: only calls with a token pass
+		var tooLong *TooLongError
+		switch {
+		case err == nil:
+			passed.Add(1)
+		case !errors.As(err, &tooLong):
+			t.Error(err)
+		}
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); wait() }() // reads t0+2s, is held
+	for clk.callCount() < 6 {
+		time.Sleep(time.Millisecond)
+	}
+	wg.Add(1)
+	go func() { defer wg.Done(); wait() }() // reads t0+4s
 	wg.Wait()
-	elapsed := time.Since(start)
-	allowed := burst + limit*elapsed.Seconds()
-	t.Logf("%d passed in %v, %.0f allowed", passed.Load(), elapsed, allowed)
-	assert.LessOrEqual(t, float64(passed.Load()), allowed+1)
+	for range 6 {
+		wait() // t0+4s
+	}
+	// Four seconds refilled four tokens into the empty bucket.
+	assert.Equal(t, int64(4), passed.Load())
+}
+
+// callCount returns how many times Now has been called.
+func (c *scriptedClock) callCount() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.calls
 }

@@ -84,53 +84,80 @@ func allowed(ctx context.Context, now time.Time, maxWait time.Duration) time.Dur
 	return maxWait
 }
 
-// WaitAll takes one token from every non-nil limiter, waiting for the
+// Setting is a rate and burst as the With*RateLimit options of the client
+// and of the redislimit module take them; a Limit of rate.Inf is no limit.
+type Setting struct {
+	Limit rate.Limit
+	Burst int
+}
+
+// Buckets are a client's in-process limits: one token bucket for all its
+// calls, one per key (a customer), and one for a class of costly calls
+// (exports). The client's default limiter and redislimit's fallback are
+// both Buckets, so the two cannot drift apart.
+//
+// The reservations of all the buckets are made under one lock, so that
+// each limiter sees the times it is given in order: x/time/rate moves a
+// limiter's clock back when handed an older time than the last one, and
+// then refills the same interval twice, so goroutines that read the clock
+// and reserve outside a shared lock would, whenever one is preempted in
+// between, get more than the rate. Only the reservations are serialised,
+// never the waits.
+type Buckets struct {
+	clk    Clock
+	all    *rate.Limiter
+	perKey *Keyed
+	class  *rate.Limiter
+	mu     sync.Mutex
+}
+
+// NewBuckets returns the buckets for the three settings; a bucket whose
+// limit is rate.Inf is left out.
+func NewBuckets(clk Clock, all, perKey, class Setting) *Buckets {
+	b := &Buckets{clk: clk, perKey: NewKeyed(perKey.Limit, perKey.Burst)}
+	if all.Limit != rate.Inf {
+		b.all = rate.NewLimiter(all.Limit, all.Burst)
+	}
+	if class.Limit != rate.Inf {
+		b.class = rate.NewLimiter(class.Limit, class.Burst)
+	}
+	return b
+}
+
+// Wait takes one token from the client's bucket, from key's bucket unless
+// key is "", and from the class bucket when inClass, waiting for the
 // slowest. If that wait is longer than maxWait or ctx's deadline allows, it
 // takes nothing and returns a *TooLongError at once; if ctx ends during the
 // wait, the tokens are given back and ctx's error returned.
-//
-// Callers that share limiters across goroutines should go through one
-// Group: see there.
-func WaitAll(ctx context.Context, clk Clock, maxWait time.Duration, lims ...*rate.Limiter) error {
-	return waitAll(ctx, nil, clk, maxWait, lims)
+func (b *Buckets) Wait(ctx context.Context, maxWait time.Duration, key string, inClass bool) error {
+	var perKey, class *rate.Limiter
+	if key != "" {
+		perKey = b.perKey.Get(key, b.clk.Now())
+	}
+	if inClass {
+		class = b.class
+	}
+	return waitAll(ctx, &b.mu, b.clk, maxWait, []*rate.Limiter{b.all, perKey, class})
 }
 
-// Group serialises the reservations of the limiters used through it, so
-// that each limiter sees the times it is given in order. x/time/rate moves
-// a limiter's clock back when handed an older time than the last one, and
-// then refills the same interval twice: goroutines that read the clock and
-// reserve outside a shared lock would, whenever one is preempted in
-// between, get more than the rate. Only the reservations are serialised,
-// never the waits. The zero Group is ready to use.
-type Group struct {
-	mu sync.Mutex
-}
+// Keys returns how many keys hold a bucket (for tests and metrics).
+func (b *Buckets) Keys() int { return b.perKey.Len() }
 
-// WaitAll is the package's WaitAll, with the clock read and the
-// reservations made under g's lock.
-func (g *Group) WaitAll(ctx context.Context, clk Clock, maxWait time.Duration, lims ...*rate.Limiter) error {
-	return waitAll(ctx, &g.mu, clk, maxWait, lims)
-}
-
+// waitAll takes one token from every non-nil limiter, making its
+// reservations under mu.
 func waitAll(ctx context.Context, mu *sync.Mutex, clk Clock, maxWait time.Duration, lims []*rate.Limiter) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if mu != nil {
-		mu.Lock()
-	}
+	mu.Lock()
 	delay, res, err := reserveAll(ctx, clk, maxWait, lims)
-	if mu != nil {
-		mu.Unlock()
-	}
+	mu.Unlock()
 	if err != nil || delay == 0 {
 		return err
 	}
 	if err := clk.Sleep(ctx, delay); err != nil {
-		if mu != nil {
-			mu.Lock()
-			defer mu.Unlock()
-		}
+		mu.Lock()
+		defer mu.Unlock()
 		cancelAll(res, clk.Now())
 		return err
 	}

@@ -49,14 +49,14 @@ func TestWaitAllTakesTheSlowestAndFailsFast(t *testing.T) {
 	slow := rate.NewLimiter(rate.Limit(2), 1)
 	ctx := context.Background()
 
-	require.NoError(t, WaitAll(ctx, clk, time.Second, fast, slow, nil))
+	require.NoError(t, waitFor(ctx, clk, time.Second, fast, slow, nil))
 	assert.Empty(t, clk.slept, "first token is free")
 
-	require.NoError(t, WaitAll(ctx, clk, time.Second, fast, slow))
+	require.NoError(t, waitFor(ctx, clk, time.Second, fast, slow))
 	assert.Equal(t, []time.Duration{500 * time.Millisecond}, clk.slept, "waits for the slow bucket")
 
 	// A wait longer than allowed takes nothing from any bucket.
-	err := WaitAll(ctx, clk, 100*time.Millisecond, fast, slow)
+	err := waitFor(ctx, clk, 100*time.Millisecond, fast, slow)
 	var tl *TooLongError
 	require.ErrorAs(t, err, &tl)
 	assert.Equal(t, 500*time.Millisecond, tl.Wait)
@@ -65,27 +65,27 @@ func TestWaitAllTakesTheSlowestAndFailsFast(t *testing.T) {
 	// The context's deadline also bounds the wait.
 	dctx, cancel := context.WithDeadline(ctx, clk.Now().Add(100*time.Millisecond))
 	defer cancel()
-	assert.ErrorAs(t, WaitAll(dctx, clk, time.Hour, slow), &tl)
+	assert.ErrorAs(t, waitFor(dctx, clk, time.Hour, slow), &tl)
 
 	// Infinite limits cost nothing.
-	require.NoError(t, WaitAll(ctx, clk, 0, rate.NewLimiter(rate.Inf, 0)))
+	require.NoError(t, waitFor(ctx, clk, 0, rate.NewLimiter(rate.Inf, 0)))
 
 	// Burst 0 with a finite rate can never pass.
-	assert.ErrorAs(t, WaitAll(ctx, clk, time.Hour, rate.NewLimiter(1, 0)), &tl)
+	assert.ErrorAs(t, waitFor(ctx, clk, time.Hour, rate.NewLimiter(1, 0)), &tl)
 }
 
 func TestWaitAllCancelledContext(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	assert.ErrorIs(t, WaitAll(ctx, RealClock{}, time.Second, rate.NewLimiter(1, 1)), context.Canceled)
+	assert.ErrorIs(t, waitFor(ctx, RealClock{}, time.Second, rate.NewLimiter(1, 1)), context.Canceled)
 
 	// Cancelled during a real wait: returns at once and gives the token back.
 	lim := rate.NewLimiter(rate.Limit(1), 1)
-	require.NoError(t, WaitAll(context.Background(), RealClock{}, time.Second, lim))
+	require.NoError(t, waitFor(context.Background(), RealClock{}, time.Second, lim))
 	ctx, cancel = context.WithCancel(context.Background())
 	go func() { time.Sleep(20 * time.Millisecond); cancel() }()
 	start := time.Now()
-	assert.ErrorIs(t, WaitAll(ctx, RealClock{}, 5*time.Second, lim), context.Canceled)
+	assert.ErrorIs(t, waitFor(ctx, RealClock{}, 5*time.Second, lim), context.Canceled)
 	assert.Less(t, time.Since(start), 500*time.Millisecond)
 }
 
@@ -147,9 +147,8 @@ func TestGate(t *testing.T) {
 // TestConcurrentLimiterAndGate runs many goroutines through the shared
 // structures; -race checks the locking, the counts check the limits.
 func TestConcurrentLimiterAndGate(t *testing.T) {
-	k := NewKeyed(rate.Limit(1000), 10)
+	b := NewBuckets(RealClock{}, Setting{Limit: 2000, Burst: 50}, Setting{Limit: 1000, Burst: 10}, Setting{Limit: rate.Inf})
 	g := NewGate()
-	global := rate.NewLimiter(rate.Limit(2000), 50)
 	var passed atomic.Int64
 	var wg sync.WaitGroup
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -168,7 +167,7 @@ func TestConcurrentLimiterAndGate(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				if err := WaitAll(ctx, RealClock{}, time.Second, global, k.Get(key, now)); err != nil {
+				if err := b.Wait(ctx, time.Second, key, false); err != nil {
 					t.Error(err)
 					return
 				}
@@ -178,7 +177,7 @@ func TestConcurrentLimiterAndGate(t *testing.T) {
 	}
 	wg.Wait()
 	assert.Equal(t, int64(64*20), passed.Load())
-	assert.Equal(t, 8, k.Len())
+	assert.Equal(t, 8, b.Keys())
 }
 
 // waitGate waits out the latest cooldown of keys in g, as the client does
@@ -191,4 +190,33 @@ func waitGate(ctx context.Context, clk Clock, g *Gate, maxWait time.Duration, ke
 		}
 	}
 	return WaitUntil(ctx, clk, until, maxWait)
+}
+
+// waitFor is waitAll for limiters no other goroutine uses.
+func waitFor(ctx context.Context, clk Clock, maxWait time.Duration, lims ...*rate.Limiter) error {
+	return waitAll(ctx, new(sync.Mutex), clk, maxWait, lims)
+}
+
+// TestBucketsTakeFromTheBucketsACallUses: every call pays the client's
+// bucket; a call for a key pays that key's bucket too, and a call of the
+// class the class bucket.
+func TestBucketsTakeFromTheBucketsACallUses(t *testing.T) {
+	clk := newFakeClock()
+	ctx := context.Background()
+	b := NewBuckets(clk, Setting{Limit: 100, Burst: 3}, Setting{Limit: 1, Burst: 1}, Setting{Limit: 1, Burst: 1})
+	var tl *TooLongError
+
+	require.NoError(t, b.Wait(ctx, 0, "a", false))
+	require.ErrorAs(t, b.Wait(ctx, 0, "a", false), &tl, "a's bucket is empty")
+	require.NoError(t, b.Wait(ctx, 0, "b", true), "b has its own bucket; the class bucket is full")
+	require.ErrorAs(t, b.Wait(ctx, 0, "", true), &tl, "the class bucket is empty")
+	require.NoError(t, b.Wait(ctx, 0, "", false), "no key, not in the class: only the client's bucket")
+	require.ErrorAs(t, b.Wait(ctx, 0, "", false), &tl, "the client's burst of 3 is spent")
+	assert.Equal(t, 2, b.Keys())
+
+	off := NewBuckets(clk, Setting{Limit: rate.Inf}, Setting{Limit: rate.Inf}, Setting{Limit: rate.Inf})
+	for range 100 {
+		require.NoError(t, off.Wait(ctx, 0, "a", true))
+	}
+	assert.Equal(t, 0, off.Keys(), "no buckets are made when the limits are off")
 }
