@@ -17,9 +17,13 @@ if [ "$#" -eq 0 ]; then
 	set -- ./...
 fi
 
+# Listed first, so that a failing go list stops the script (a failure
+# inside the for loop's word list would not) instead of running nothing.
+pkgs=$(go list "$@")
+
 failed=()
 ran=0
-for pkg in $(go list "$@"); do
+for pkg in $pkgs; do
 	# -list prints the matching names, then "ok <pkg> <time>".
 	if ! listing=$(go test -run '^$' -list '^Fuzz' "$pkg"); then
 		failed+=("$pkg (go test -list failed)")
@@ -36,6 +40,10 @@ for pkg in $(go list "$@"); do
 done
 
 echo "fuzz-smoke: $ran target(s) run"
+if [ "$ran" -eq 0 ]; then
+	echo "fuzz-smoke: no fuzz targets found in $*" >&2
+	exit 1
+fi
 if [ "${#failed[@]}" -gt 0 ]; then
 	printf 'fuzz-smoke: FAILED %s\n' "${failed[@]}" >&2
 	exit 1
