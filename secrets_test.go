@@ -136,15 +136,22 @@ func TestSecretsNeverLeak(t *testing.T) {
 
 	var logBuf bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	clients := map[string]*Client{
-		"signing key": newSentinelClient(t, srv.URL, WithLogger(logger), WithMaxWait(time.Second),
-			WithExportRateLimit(rate.Limit(0.001), 1), WithCustomerRateLimit(rate.Inf, 0)),
-		"opaque token": newSentinelClient(t, srv.URL, WithLogger(logger), WithMaxWait(time.Second), WithExportRateLimit(rate.Inf, 0),
-			WithCustomerRateLimit(rate.Inf, 0), insteadOfSigningKey(opaqueToken)),
-		"JWT token": newSentinelClient(t, srv.URL, WithLogger(logger), WithMaxWait(time.Second), WithExportRateLimit(rate.Inf, 0),
-			WithCustomerRateLimit(rate.Inf, 0), insteadOfSigningKey(jwtToken)),
+	sentinel := func(opts ...Option) *Client {
+		return newSentinelClient(t, srv.URL, append([]Option{WithLogger(logger), WithMaxWait(time.Second)}, opts...)...)
 	}
-	clients["for customer"] = clients["signing key"].ForCustomer("cust-1")
+	signing := sentinel(WithExportRateLimit(rate.Limit(0.001), 1), WithCustomerRateLimit(rate.Inf, 0))
+	// In order, each with limiters and cooldowns of its own: a client that
+	// shared the signing-key client's would find them spent by it, and send
+	// nothing.
+	clients := []struct {
+		name string
+		c    *Client
+	}{
+		{"signing key", signing},
+		{"for customer", sentinel(WithExportRateLimit(rate.Limit(0.001), 1), WithCustomerRateLimit(rate.Inf, 0)).ForCustomer("cust-1")},
+		{"opaque token", sentinel(WithExportRateLimit(rate.Inf, 0), WithCustomerRateLimit(rate.Inf, 0), insteadOfSigningKey(opaqueToken))},
+		{"JWT token", sentinel(WithExportRateLimit(rate.Inf, 0), WithCustomerRateLimit(rate.Inf, 0), insteadOfSigningKey(jwtToken))},
+	}
 
 	var errs []error
 	record := func(err error) {
@@ -154,7 +161,9 @@ func TestSecretsNeverLeak(t *testing.T) {
 	}
 	modes := []string{"401", "429", "502", "500", "400-text", "version", "404", "html", "null", "truncated",
 		"bad-time", "anonymous", "skew", "other-shop", "reset", "reset-body", "redirect", "429-long"}
-	for name, c := range clients {
+	for _, nc := range clients {
+		name, c := nc.name, nc.c
+		before := srv.hits.Load()
 		// Deadlines and cancellation, before "429-long" holds the client.
 		setMode("slow")
 		ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
@@ -185,6 +194,8 @@ func TestSecretsNeverLeak(t *testing.T) {
 		record(err)
 		_, err = c.ExportCustomerData1(context.Background(), &ExportCustomerData1Input{Customer: &CustomerIdentity1{}})
 		record(err)
+		// Every mode reached the server at least once.
+		require.GreaterOrEqual(t, srv.hits.Load()-before, int64(len(modes)), "%s: calls were not sent", name)
 		t.Logf("%s: %v", name, c)
 	}
 
@@ -194,8 +205,8 @@ func TestSecretsNeverLeak(t *testing.T) {
 	record(err)
 	record(refused.Check(context.Background()))
 	// Configuration errors.
-	record(clients["signing key"].ForCustomer("a/b").Check(context.Background()))
-	_, err = clients["signing key"].Signer().CustomerToken("", time.Minute)
+	record(signing.ForCustomer("a/b").Check(context.Background()))
+	_, err = signing.Signer().CustomerToken("", time.Minute)
 	record(err)
 	_, err = NewClient("test-shop", WithSigningKey(sentinelKeyID, "SENTINEL-SECRET not base64!"))
 	record(err)
@@ -234,15 +245,15 @@ func TestSecretsNeverLeak(t *testing.T) {
 			checkClean(fmt.Sprintf("error %d %s", i, verb), fmt.Sprintf(verb, e))
 		}
 	}
-	signer := clients["signing key"].Signer()
-	logger.Info("printing", "client", clients["signing key"], "customer_client", clients["for customer"], "signer", signer,
-		"opaque", clients["opaque token"], "jwt", clients["JWT token"])
-	for name, c := range clients {
-		for _, verb := range []string{"%v", "%+v", "%s"} {
-			checkClean(name+" client "+verb, fmt.Sprintf(verb, c))
+	signer := signing.Signer()
+	logger.Info("printing", "client", signing, "customer_client", clients[1].c, "signer", signer,
+		"opaque", clients[2].c, "jwt", clients[3].c)
+	for _, nc := range clients {
+		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
+			checkClean(nc.name+" client "+verb, fmt.Sprintf(verb, nc.c))
 		}
 	}
-	for _, verb := range []string{"%v", "%+v", "%s"} {
+	for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
 		checkClean("signer "+verb, fmt.Sprintf(verb, signer))
 	}
 	require.NotEmpty(t, logBuf.String(), "the debug logger was used")
