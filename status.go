@@ -125,17 +125,24 @@ func (c *Client) Check(ctx context.Context) error {
 	return nil
 }
 
+// explain turns the error of Check's Status2 call into a *CheckError. Its
+// text holds no URL: the slug and version are named, and a URL could carry
+// a proxy's credentials.
 func explain(c *Client, err error) error {
 	var apiErr *APIError
 	switch {
 	case errors.Is(err, ErrInvalidToken):
 		return &CheckError{Problem: "Bubblehouse refused the token (invalid or expired)", Fix: "check the key ID and shared secret in the API console, that the key is not revoked, and the clock", Err: err}
-	case errors.Is(err, ErrInvalidGlobalAPIVersion), errors.Is(err, ErrObsoleteGlobalAPIVersion), errors.Is(err, ErrInaccessibleGlobalAPIVersion):
-		return &CheckError{Problem: fmt.Sprintf("the API version %q is not usable (%s)", c.core.apiVersion, err.(interface{ Error() string }).Error()), Fix: "use WithAPIVersion(" + fmt.Sprintf("%q", DefaultAPIVersion) + ") or the version your account has enabled", Err: err}
+	case errors.Is(err, ErrAPIVersion) && errors.As(err, &apiErr):
+		return &CheckError{
+			Problem: fmt.Sprintf("the API version %q is not usable (%s)", c.core.apiVersion, apiErr.ID),
+			Fix:     fmt.Sprintf("use WithAPIVersion(%q) or the version your account has enabled", DefaultAPIVersion),
+			Err:     err,
+		}
 	case errors.Is(err, ErrAuth):
 		return &CheckError{Problem: "Bubblehouse refused the call for this token", Fix: "use a shop token for this shop (WithSigningKey with the shop's key)", Err: err}
-	case errors.As(err, &apiErr) && apiErr.StatusCode == 404:
-		return &CheckError{Problem: fmt.Sprintf("Bubblehouse does not know shop %q or the URL %s", c.core.shop, c.core.prefix), Fix: "check the shop slug and WithBaseURL", Err: err}
+	case errors.Is(err, ErrNotFound):
+		return &CheckError{Problem: fmt.Sprintf("Bubblehouse does not know shop %q at the client's base URL", c.core.shop), Fix: "check the shop slug and WithBaseURL", Err: err}
 	case errors.Is(err, ErrRateLimitExceeded):
 		return &CheckError{Problem: "rate limited", Fix: "try again later", Err: err}
 	default:

@@ -30,7 +30,9 @@ func TestCheck(t *testing.T) {
 		{"clock ahead", 200, status(true, testShop, now.Add(-time.Minute)), "ahead of the server", nil},
 		{"clock behind", 200, status(true, testShop, now.Add(time.Minute)), "behind the server", nil},
 		{"bad key", 401, `{"id":"invalid_token","message":"The token has expired"}`, "refused the token", ErrInvalidToken},
-		{"bad version", 400, `{"id":"invalid_global_api_version"}`, "API version", ErrInvalidGlobalAPIVersion},
+		{"bad version", 400, `{"id":"invalid_global_api_version"}`, `"v2023061" is not usable (invalid_global_api_version)`, ErrInvalidGlobalAPIVersion},
+		{"obsolete version", 400, `{"id":"obsolete_global_api_version"}`, "(obsolete_global_api_version)", ErrObsoleteGlobalAPIVersion},
+		{"inaccessible version", 403, `{"id":"inaccessible_global_api_version"}`, "(inaccessible_global_api_version)", ErrInaccessibleGlobalAPIVersion},
 		{"forbidden", 403, `{"id":"forbidden"}`, "refused the call", ErrAuth},
 		{"unknown shop", 404, `{"id":"not_found"}`, `does not know shop "test-shop"`, ErrNotFound},
 		{"proxy page", 400, `<html>bad request</html>`, "answered strangely", nil},
@@ -48,6 +50,7 @@ func TestCheck(t *testing.T) {
 			assert.Contains(t, ce.Problem, tc.problem)
 			assert.NotEmpty(t, ce.Fix)
 			assert.NotContains(t, err.Error(), "\n", "one line")
+			assert.NotContains(t, err.Error(), srv.URL, "no URL")
 			if tc.is != nil {
 				assert.ErrorIs(t, err, tc.is)
 			}
