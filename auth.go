@@ -292,15 +292,15 @@ func tokenSubject(tok string) (string, bool) {
 }
 
 // kindOfToken classifies a static token by its subject, so that the client's
-// local identity checks apply exactly when the token's kind is known.
-func kindOfToken(tok string) TokenKind {
+// local identity checks apply exactly when the token's kind is known; for a
+// customer token it also returns the customer's ID.
+func kindOfToken(tok string) (kind TokenKind, customerID string) {
 	sub, ok := tokenSubject(tok)
-	switch {
-	case !ok:
-		return TokenKindUnknown
-	case strings.Contains(sub, "/"):
-		return TokenKindCustomer
-	default:
-		return TokenKindShop
+	if !ok {
+		return TokenKindUnknown, ""
 	}
+	if _, id, isCustomer := strings.Cut(sub, "/"); isCustomer {
+		return TokenKindCustomer, id
+	}
+	return TokenKindShop, ""
 }

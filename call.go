@@ -175,7 +175,6 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	st := t.st
 	k := st.client.core
 	ctx := req.Context()
-	st.attempts++
 	tok, err := st.prepare(ctx)
 	if err != nil {
 		if req.Body != nil {
@@ -183,6 +182,7 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		}
 		return nil, retry.Permanent(err)
 	}
+	st.attempts++ // counted once it is sure to be sent
 
 	// Each attempt gets a header of its own; its values share one backing
 	// array (capped slices, so an Add elsewhere cannot spill into the next
@@ -352,15 +352,10 @@ func (st *callState) finish(resp *http.Response, err error) error {
 			err = uerr.Err
 		}
 		err = retry.Peel(err)
-		var apiErr *APIError
 		var decErr *DecodeError
 		var rlErr *RateLimitError
 		var expErr *ExportError
-		switch {
-		case errors.As(err, &decErr), errors.As(err, &rlErr), errors.As(err, &expErr):
-			return err
-		case errors.As(err, &apiErr):
-			apiErr.Attempts = st.attempts
+		if errors.As(err, &decErr) || errors.As(err, &rlErr) || errors.As(err, &expErr) {
 			return err
 		}
 		return &TransportError{Endpoint: name, Attempts: st.attempts, Err: err}

@@ -364,3 +364,46 @@ func TestNonNetworkTransportErrorsAreNotRetried(t *testing.T) {
 	require.ErrorAs(t, err, &tErr)
 	assert.Equal(t, 1, tErr.Attempts)
 }
+
+// failingTokens fails from its nth call on.
+type failingTokens struct {
+	n, failFrom int
+}
+
+var errNoToken = errors.New("token service down")
+
+func (f *failingTokens) Token(context.Context) (string, error) {
+	f.n++
+	if f.n >= f.failFrom {
+		return "", errNoToken
+	}
+	return "token", nil
+}
+
+// TestAttemptsCountWhatWasSent: an attempt that fails before it is sent
+// (here, getting its token) is not counted, so Attempts says how many times
+// the server was called.
+func TestAttemptsCountWhatWasSent(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		failFrom int
+		attempts int
+	}{
+		{"first token fails", 1, 0},
+		{"retry's token fails", 2, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newRawServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+				jsonReply(w, 503, `{"id":"unavailable"}`)
+			})
+			c, err := NewClient(testShop, WithTokenSource(&failingTokens{failFrom: tc.failFrom}), WithBaseURL(srv.URL+testPrefix), fastRetries())
+			require.NoError(t, err)
+			_, err = c.Status2(context.Background())
+			var te *TransportError
+			require.ErrorAs(t, err, &te)
+			require.ErrorIs(t, err, errNoToken)
+			assert.Equal(t, tc.attempts, te.Attempts)
+			assert.Equal(t, tc.attempts, srv.count())
+		})
+	}
+}

@@ -107,10 +107,8 @@ type settings struct {
 	httpClient   *http.Client
 	userAgent    string
 	keyID        string
-	secret       string
-	secretSet    bool
-	token        string
-	tokenSet     bool
+	key          []byte // the decoded secret; nil without WithSigningKey
+	token        string // "" without WithToken
 	tokenSource  TokenSource
 	tokenTTL     time.Duration
 	global       ratelimit.Setting
@@ -144,10 +142,11 @@ func WithSigningKey(keyID, secret string) Option {
 		if strings.TrimSpace(keyID) == "" {
 			return fmt.Errorf("WithSigningKey: %w", ErrInvalidKeyID)
 		}
-		if _, err := decodeSecret(secret); err != nil {
+		key, err := decodeSecret(secret)
+		if err != nil {
 			return fmt.Errorf("WithSigningKey: %w", err)
 		}
-		s.keyID, s.secret, s.secretSet = keyID, secret, true
+		s.keyID, s.key = keyID, key
 		return nil
 	}
 }
@@ -160,7 +159,7 @@ func WithToken(token string) Option {
 		if strings.TrimSpace(token) == "" {
 			return errors.New("WithToken: the token is empty")
 		}
-		s.token, s.tokenSet = token, true
+		s.token = token
 		return nil
 	}
 }
@@ -485,9 +484,9 @@ func NewClient(shop string, opts ...Option) (*Client, error) {
 
 	cl := &Client{core: c}
 	n := 0
-	if s.secretSet {
+	if s.key != nil {
 		n++
-		signer, err := NewSigner(shop, s.keyID, s.secret)
+		signer, err := NewSignerFromKey(shop, s.keyID, s.key)
 		if err != nil {
 			return nil, err
 		}
@@ -495,13 +494,10 @@ func NewClient(shop string, opts ...Option) (*Client, error) {
 		c.signer = signer
 		cl.tokens, cl.kind = &signerSource{signer: signer, ttl: s.tokenTTL}, TokenKindShop
 	}
-	if s.tokenSet {
+	if s.token != "" {
 		n++
-		cl.tokens, cl.kind = staticSource(s.token), kindOfToken(s.token)
-		if cl.kind == TokenKindCustomer {
-			sub, _ := tokenSubject(s.token)
-			_, cl.customerID, _ = strings.Cut(sub, "/")
-		}
+		cl.tokens = staticSource(s.token)
+		cl.kind, cl.customerID = kindOfToken(s.token)
 	}
 	if s.tokenSource != nil {
 		n++

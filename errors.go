@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Bubblehouse answers a failed call with a 4xx or 5xx status and a JSON body
@@ -225,15 +226,13 @@ func cleanMessage(s string) string {
 	}, strings.TrimSpace(s))
 	if len(s) > maxLen {
 		cut := maxLen
-		for cut > 0 && !utf8RuneStart(s[cut]) {
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
 			cut--
 		}
 		s = s[:cut] + "…"
 	}
 	return s
 }
-
-func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
 
 // parseAPIError builds the *APIError of a non-2xx answer from its status and
 // (capped) body. The body need not be JSON; unknown fields are ignored.

@@ -108,8 +108,12 @@ func FuzzTokenSubject(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, tok, sub string) {
 		got, ok := tokenSubject(tok)
-		kind := kindOfToken(tok)
+		kind, customerID := kindOfToken(tok)
 		switch {
+		case kind == TokenKindCustomer && got[strings.Index(got, "/")+1:] != customerID:
+			t.Fatalf("kindOfToken(%q) customer %q for subject %q", tok, customerID, got)
+		case kind != TokenKindCustomer && customerID != "":
+			t.Fatalf("kindOfToken(%q) = %v with customer %q", tok, kind, customerID)
 		case !ok && (got != "" || kind != TokenKindUnknown):
 			t.Fatalf("tokenSubject(%q) = %q, false; kind %v", tok, got, kind)
 		case ok && got == "":

@@ -51,7 +51,7 @@ func captureStderr(t *testing.T) func() string {
 // the signing key newTestClient gives it.
 func insteadOfSigningKey(token string) Option {
 	return func(s *settings) error {
-		s.secretSet = false
+		s.key = nil
 		return WithToken(token)(s)
 	}
 }
