@@ -25,6 +25,8 @@ type faultEnv struct {
 	other *countingServer
 	// written counts the bytes a server managed to write.
 	written atomic.Int64
+	// read counts the body bytes the client read, over all attempts.
+	read atomic.Int64
 }
 
 type faultCase struct {
@@ -134,10 +136,39 @@ func hugeBody(status int) func(*testing.T, *faultEnv) http.HandlerFunc {
 	}
 }
 
-// wroteLittle checks that a 1 GiB answer was cut off early: the client's
-// caps are at most 8 MiB here, and socket buffers account for the rest.
-func wroteLittle(t *testing.T, env *faultEnv) {
-	assert.Less(t, env.written.Load(), int64(64<<20), "the server wrote %d bytes", env.written.Load())
+// readAtMost checks that the client read no more of a 1 GiB answer than
+// limit, and that the server could not write much more than that: socket
+// buffers hold a few MiB, not the gigabyte.
+func readAtMost(limit int64) func(*testing.T, *faultEnv) {
+	return func(t *testing.T, env *faultEnv) {
+		assert.LessOrEqual(t, env.read.Load(), limit, "the client read %d bytes", env.read.Load())
+		assert.Less(t, env.written.Load(), limit+32<<20, "the server wrote %d bytes", env.written.Load())
+	}
+}
+
+// countingTransport counts the response body bytes read through it.
+type countingTransport struct {
+	base http.RoundTripper
+	n    *atomic.Int64
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := c.base.RoundTrip(r)
+	if resp != nil {
+		resp.Body = &countingBody{ReadCloser: resp.Body, n: c.n}
+	}
+	return resp, err
+}
+
+type countingBody struct {
+	io.ReadCloser
+	n *atomic.Int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	b.n.Add(int64(n))
+	return n, err
 }
 
 func retryAfter(want time.Duration) func(*testing.T, *APIError) {
@@ -300,7 +331,7 @@ func TestFaults(t *testing.T) {
 			attempts:   1,
 			check:      isDecodeError(ErrResponseTooLarge),
 			maxElapsed: 5 * time.Second,
-			verify:     wroteLittle,
+			verify:     readAtMost(DefaultMaxResponseBytes + 1),
 		},
 		{
 			name:     "1 GiB error body is read only up to the error cap",
@@ -310,7 +341,7 @@ func TestFaults(t *testing.T) {
 				assert.LessOrEqual(t, len(e.Body), DefaultMaxErrorBytes)
 			}),
 			maxElapsed: 5 * time.Second,
-			verify:     wroteLittle,
+			verify:     readAtMost(DefaultMaxErrorBytes),
 		},
 		{
 			name:       "1 GiB 502 body is retried without reading it",
@@ -318,13 +349,29 @@ func TestFaults(t *testing.T) {
 			attempts:   4,
 			check:      isAPIError(502, ""),
 			maxElapsed: 5 * time.Second,
-			verify:     wroteLittle,
+			// go-retryablehttp drains up to 4 KiB of a retried answer; the
+			// last one is read as an error body, up to its cap.
+			verify: readAtMost(3*4<<10 + DefaultMaxErrorBytes),
 		},
 		{
 			name:       "502 HTML page from a proxy",
 			serve:      reply(502, "<html><head><title>502 Bad Gateway</title></head></html>", "Content-Type", "text/html"),
 			attempts:   4,
 			check:      isAPIError(502, ""),
+			maxElapsed: quick,
+		},
+		{
+			name:       "503 is retried",
+			serve:      reply(503, `{"id":"unavailable"}`),
+			attempts:   4,
+			check:      isAPIError(503, "unavailable", retryAfter(0)),
+			maxElapsed: quick,
+		},
+		{
+			name:       "504 from a gateway is retried",
+			serve:      reply(504, "<html>Gateway Timeout</html>", "Content-Type", "text/html"),
+			attempts:   4,
+			check:      isAPIError(504, "", retryAfter(0)),
 			maxElapsed: quick,
 		},
 		{
@@ -345,9 +392,8 @@ func TestFaults(t *testing.T) {
 			name:     "429 with huge Retry-After fails fast",
 			serve:    reply(429, `{"id":"rate_limit_exceeded"}`, "Retry-After", "999999999999999999999999"),
 			attempts: 1,
-			check: isAPIError(429, IDRateLimitExceeded, matches(ErrRateLimitExceeded), func(t *testing.T, e *APIError) {
-				assert.Greater(t, e.RetryAfter, DefaultMaxWait)
-			}),
+			// Read as the largest wait the parser accepts, 7 days.
+			check:      isAPIError(429, IDRateLimitExceeded, matches(ErrRateLimitExceeded), retryAfter(7*24*time.Hour)),
 			maxElapsed: quick,
 		},
 		{
@@ -480,7 +526,10 @@ func TestFaults(t *testing.T) {
 				srv = newCountingServer(t, tc.serve(t, env))
 				base = srv.URL
 			}
-			c := newSentinelClient(t, base, tc.opts...)
+			tr := http.DefaultTransport.(*http.Transport).Clone()
+			t.Cleanup(tr.CloseIdleConnections)
+			counted := WithHTTPClient(&http.Client{Transport: &countingTransport{base: tr, n: &env.read}})
+			c := newSentinelClient(t, base, append([]Option{counted}, tc.opts...)...)
 			call := tc.call
 			if call == nil {
 				call = callStatus
