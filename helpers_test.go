@@ -96,11 +96,8 @@ func (s *rawServer) count() int {
 // fastRetries makes backoff take milliseconds and pins its randomness.
 func fastRetries() Option {
 	return func(s *settings) error {
-		s.backoffBase = time.Millisecond
-		s.backoffCap = 8 * time.Millisecond
-		s.rateLimitMin = time.Millisecond
-		s.jitter = func() float64 { return 0.5 }
-		return nil
+		_ = withTestBackoff(time.Millisecond)(s)
+		return withTestJitter(0.5)(s)
 	}
 }
 
