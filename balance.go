@@ -808,7 +808,7 @@ func (in *CustomerBalance3Input) identity() *CustomerIdentity1 {
 	return in.Customer
 }
 
-var endpointCustomerBalance3 = &endpoint{name: "CustomerBalance3", class: ClassRead, customer: true}
+var endpointCustomerBalance3 = &endpoint{name: "CustomerBalance3", class: ClassRead}
 
 // CustomerBalance3 returns the customer's loyalty state: points, tier,
 // redemption limits and, on request, the whole program

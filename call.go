@@ -33,14 +33,12 @@ import (
 type endpoint struct {
 	name  string
 	class string
-	// customer is true for the calls whose input takes a CustomerIdentity1,
-	// which a shop token must fill in.
-	customer bool
 	// maxRetries, when > 0, lowers the client's retry count for this call.
 	maxRetries int
 }
 
-// customerInput is implemented by the inputs that name a customer.
+// customerInput is implemented by the inputs that name a customer: the
+// calls a shop token must fill a CustomerIdentity1 in for.
 type customerInput interface {
 	identity() *CustomerIdentity1
 }
@@ -63,9 +61,9 @@ func (c *Client) call(ctx context.Context, ep *endpoint, in any, sk sink) error 
 	var id *CustomerIdentity1
 	if ci, ok := in.(customerInput); ok {
 		id = ci.identity()
-	}
-	if err := c.checkIdentity(ep, id); err != nil {
-		return err
+		if err := c.checkIdentity(ep, id); err != nil {
+			return err
+		}
 	}
 	body, err := json.Marshal(in)
 	if err != nil {
@@ -109,12 +107,10 @@ func (c *Client) call(ctx context.Context, ep *endpoint, in any, sk sink) error 
 	return st.finish(resp, err)
 }
 
-// checkIdentity makes the checks the server would make, where the client
-// knows the token's kind, so that a call that must fail is not sent.
+// checkIdentity makes the checks the server would make of a call whose
+// input takes a CustomerIdentity1, where the client knows the token's kind,
+// so that a call that must fail is not sent.
 func (c *Client) checkIdentity(ep *endpoint, id *CustomerIdentity1) error {
-	if !ep.customer {
-		return nil
-	}
 	local := func(code string) error { return &APIError{Endpoint: ep.name, ID: code} }
 	switch c.kind {
 	case TokenKindShop:

@@ -161,7 +161,7 @@ func (in *CustomerDetails1Input) identity() *CustomerIdentity1 {
 	return in.Customer
 }
 
-var endpointCustomerDetails1 = &endpoint{name: "CustomerDetails1", class: ClassRead, customer: true}
+var endpointCustomerDetails1 = &endpoint{name: "CustomerDetails1", class: ClassRead}
 
 // CustomerDetails1 returns what Bubblehouse knows of a customer: the data
 // the shop sent through the API and what first-party integrations collected

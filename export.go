@@ -27,7 +27,7 @@ func (in *ExportCustomerData1Input) identity() *CustomerIdentity1 {
 
 // Export retries at most once, since Bubblehouse calls the export expensive
 // and may limit clients that misuse it heavily.
-var endpointExportCustomerData1 = &endpoint{name: "ExportCustomerData1", class: ClassExport, customer: true, maxRetries: 1}
+var endpointExportCustomerData1 = &endpoint{name: "ExportCustomerData1", class: ClassExport, maxRetries: 1}
 
 // ExportCustomerData1 returns everything Bubblehouse holds on one customer,
 // for a GDPR data-export request

@@ -259,7 +259,7 @@ func (in *CustomerHistory2Input) identity() *CustomerIdentity1 {
 	return in.Customer
 }
 
-var endpointCustomerHistory2 = &endpoint{name: "CustomerHistory2", class: ClassRead, customer: true}
+var endpointCustomerHistory2 = &endpoint{name: "CustomerHistory2", class: ClassRead}
 
 // CustomerHistory2 returns the customer's loyalty history, newest first as
 // the server orders it, optionally filtered

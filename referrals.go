@@ -280,7 +280,7 @@ func (in *CustomerReferrals2Input) identity() *CustomerIdentity1 {
 	return in.Customer
 }
 
-var endpointCustomerReferrals2 = &endpoint{name: "CustomerReferrals2", class: ClassRead, customer: true}
+var endpointCustomerReferrals2 = &endpoint{name: "CustomerReferrals2", class: ClassRead}
 
 // CustomerReferrals2 returns the customer's referral history, one item per
 // referral row, with no pagination
