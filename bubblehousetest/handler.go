@@ -230,20 +230,21 @@ func failureError(f Failure) *apiError {
 	return e
 }
 
-// authenticate reads the bearer token. No Authorization header is an
-// anonymous call, which only Status2 accepts.
+// authenticate reads the bearer token. [DOC] No token and an empty token
+// are both an anonymous call, which only Status2 accepts here.
 func (s *Server) authenticate(r *http.Request) (tokenInfo, *apiError) {
-	h := r.Header.Get("Authorization")
+	// Go's HTTP server trims the spaces around a header value, so
+	// "Bearer " with an empty token arrives as the bare scheme.
+	h := strings.TrimSpace(r.Header.Get("Authorization"))
 	if h == "" {
 		return tokenInfo{kind: tokenAnonymous}, nil
 	}
-	scheme, tok, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
+	scheme, tok, _ := strings.Cut(h, " ")
+	if !strings.EqualFold(scheme, "Bearer") {
 		return tokenInfo{}, errorf(http.StatusUnauthorized, "invalid_token", "The Authorization header must be Bearer <token>")
 	}
 	tok = strings.TrimSpace(tok)
 	if tok == "" {
-		// [DOC] An empty token is an anonymous call.
 		return tokenInfo{kind: tokenAnonymous}, nil
 	}
 	info, err := verifyToken(tok, s.shop, s.key, s.now())
