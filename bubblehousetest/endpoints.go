@@ -406,7 +406,10 @@ func (s *Server) status2(c *call) ([]byte, *apiError) {
 		out.LoggedIn, out.User = true, &user{Kind: "shop"}
 	case tokenCustomer:
 		out.LoggedIn, out.User = true, &user{Kind: "customer", ShopID: c.tok.customerID, Level: c.tok.level}
-		if rec := s.byShopID(c.tok.customerID); rec != nil {
+		// The caller is found as for every other call, "ce" fallback
+		// included. Status2 takes no customer input, so the only refusal is
+		// an unknown customer: logged in, but no member.
+		if rec, apiErr := s.resolve(c.tok, nil); apiErr == nil {
 			out.User.BHID, out.Membership = rec.c.Details.BHID, "full"
 		}
 	}
