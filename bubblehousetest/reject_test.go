@@ -228,6 +228,8 @@ func TestRejectsBadRequests(t *testing.T) {
 		{"form body", http.MethodPost, base + "v2023061/demo-shop/CustomerDetails1", `customer.email=a@b.c`, 400, "invalid_json"},
 		{"JSON array", http.MethodPost, base + "v2023061/demo-shop/CustomerDetails1", `[]`, 400, "invalid_json"},
 		{"wrong type", http.MethodPost, base + "v2023061/demo-shop/CustomerHistory2", `{"customer":{"email":"alice@example.com"},"only_points":"yes"}`, 400, "invalid_json"},
+		{"wrong type of bhid", http.MethodPost, base + "v2023061/demo-shop/CustomerDetails1", `{"customer":{"bhid":123}}`, 400, "invalid_json"},
+		{"wrong type of shopid", http.MethodPost, base + "v2023061/demo-shop/CustomerDetails1", `{"customer":{"shopid":123}}`, 400, "invalid_json"},
 		{"unknown function", http.MethodPost, base + "v2023061/demo-shop/CustomerDetails9", "{}", 404, "unknown_method"},
 		{"wrong version", http.MethodPost, base + "v2099/demo-shop/Status2", "{}", 400, "invalid_global_api_version"},
 		{"wrong shop", http.MethodPost, base + "v2023061/other-shop/Status2", "{}", 401, "invalid_token"},
@@ -241,6 +243,12 @@ func TestRejectsBadRequests(t *testing.T) {
 			assert.Equal(t, tc.id, a.ID)
 		})
 	}
+	// A body that is valid JSON is never called invalid JSON.
+	assert.Equal(t, "Invalid value of \"only_points\"", post(t, srv, EndpointCustomerHistory2, tok, `{"only_points":"yes"}`).Msg)
+	assert.Equal(t, "Invalid value of \"customer.shopid\"", post(t, srv, EndpointCustomerDetails1, tok, `{"customer":{"shopid":1}}`).Msg)
+	assert.Equal(t, "A value in the body has the wrong type", post(t, srv, EndpointCustomerDetails1, tok, `{"customer":{"bhid":1}}`).Msg)
+	assert.Equal(t, "The body is not valid JSON", post(t, srv, EndpointCustomerDetails1, tok, `{"customer":{"bhid":1}`).Msg)
+
 	big := `{"x":"` + string(make([]byte, MaxBodyBytes)) + `"}`
 	assert.Equal(t, "invalid_json", post(t, srv, EndpointStatus2, tok, big).ID)
 }
