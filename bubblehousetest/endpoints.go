@@ -230,29 +230,17 @@ func (s *Server) customerBalance3(c *call) ([]byte, *apiError) {
 // renderBalance strips what the include flags did not ask for: [DOC]
 // include_full_program adds sources, offers, tiers and milestones, and
 // include_unused_rewards adds unused_rewards; cur_tier and next_tier never
-// carry features.
+// carry features. The keys are dropped once, from the merged JSON, where
+// both the Go values and the seed's Raw have put them.
 func renderBalance(b bubblehouse.CustomerBalanceResult3, full, unused bool) ([]byte, *apiError) {
-	var drop []string
+	drop := []string{"cur_tier.features", "next_tier.features"}
 	if !full {
-		b.Tiers, b.Offers, b.Sources, b.Milestones = nil, nil, nil, nil
 		drop = append(drop, "tiers", "offers", "sources", "milestones")
 	}
 	if !unused {
-		b.UnusedRewards = nil
 		drop = append(drop, "unused_rewards")
 	}
-	for _, t := range []**bubblehouse.TierStatus3{&b.CurTier, &b.NextTier} {
-		if *t != nil && (*t).Features != nil {
-			cp := **t
-			cp.Features = nil
-			*t = &cp
-		}
-	}
-	out, apiErr := render(b, b.Raw(), drop...)
-	if apiErr != nil {
-		return nil, apiErr
-	}
-	return stripNested(out, "features", "cur_tier", "next_tier")
+	return render(b, b.Raw(), drop...)
 }
 
 func (s *Server) customerReferrals2(c *call) ([]byte, *apiError) {
