@@ -69,9 +69,9 @@
 //     counts are sent as "referral_stats";
 //   - the per-customer limit counts calls per second of the server's clock
 //     and answers with Retry-After: 1 (the docs show no header);
-//   - anonymous calls (no token) are refused except for Status2, whose
-//     "user" object and "membership" values are the fake's own; the
-//     generated export's structure is the fake's own too;
+//   - anonymous calls (no token, or an empty one) are refused except for
+//     Status2, whose "user" object and "membership" values are the fake's
+//     own; the generated export's structure is the fake's own too;
 //   - a customer token whose customer ID is unknown falls back to its "ce"
 //     email for a customer without a shop ID.
 //

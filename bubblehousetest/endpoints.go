@@ -33,30 +33,30 @@ func (s *Server) customer(c *call) (*customerRecord, *apiError) {
 	return rec, nil
 }
 
-func (s *Server) resolve(tok tokenInfo, id *identity) (*customerRecord, *apiError) {
+func (s *Server) resolve(tok tokenInfo, id *bubblehouse.CustomerIdentity1) (*customerRecord, *apiError) {
 	switch tok.kind {
 	case tokenShop:
 		if id == nil {
 			return nil, errorf(http.StatusBadRequest, bubblehouse.IDMissingCustomerIdentity, "A shop token needs the customer input")
 		}
-		if id.empty() {
+		if blank(id) {
 			return nil, errorf(http.StatusNotFound, bubblehouse.IDEmptyCustomerIdentity, "Every field of the customer input is empty")
 		}
 		return s.match(id)
 	case tokenCustomer:
-		rec := s.byShopID(tok.customerID)
-		if rec == nil && tok.email != "" {
+		rec := s.lookup(byShopID, tok.customerID)
+		if rec == nil {
 			// [INF] "ce" supplies the customer's email for identity
 			// resolution: the fake uses it for a customer whose shop ID
 			// Bubblehouse does not know yet.
-			if r := s.byEmail(tok.email); r != nil && r.c.Details.ID == "" {
+			if r := s.lookup(byEmail, tok.email); r != nil && r.c.Details.ID == "" {
 				rec = r
 			}
 		}
 		if rec == nil {
 			return nil, errorf(http.StatusNotFound, bubblehouse.IDNoCustomersMatchCustomerIdentity, "No customer matches the token")
 		}
-		if id != nil && !id.empty() && !id.agrees(rec) {
+		if id != nil && !blank(id) && !rec.agrees(id) {
 			return nil, errorf(http.StatusForbidden, bubblehouse.IDCustomerIdentityDoesNotMatchToken, "The customer input names another customer than the token")
 		}
 		return rec, nil
@@ -71,88 +71,89 @@ func (s *Server) resolve(tok tokenInfo, id *identity) (*customerRecord, *apiErro
 // match finds the customer an identity names: by BHID, else shop ID, else
 // email (primary or alternate). Every other non-empty field must agree
 // with it, or be unknown on the customer.
-func (s *Server) match(id *identity) (*customerRecord, *apiError) {
+func (s *Server) match(id *bubblehouse.CustomerIdentity1) (*customerRecord, *apiError) {
 	var rec *customerRecord
-	switch {
-	case strings.TrimSpace(id.BHID) != "" && s.byBHID(id.BHID) != nil:
-		rec = s.byBHID(id.BHID)
-	case strings.TrimSpace(id.ShopID) != "" && s.byShopID(id.ShopID) != nil:
-		rec = s.byShopID(id.ShopID)
-	case strings.TrimSpace(id.Email) != "" && s.byEmail(id.Email) != nil:
-		rec = s.byEmail(id.Email)
+	for _, by := range [...]struct {
+		f idField
+		v string
+	}{{byBHID, string(id.BHID)}, {byShopID, id.ShopID}, {byEmail, id.Email}} {
+		if rec = s.lookup(by.f, by.v); rec != nil {
+			break
+		}
 	}
 	if rec == nil {
 		return nil, errorf(http.StatusNotFound, bubblehouse.IDNoCustomersMatchCustomerIdentity, "No customer matches the customer input")
 	}
-	if !id.agrees(rec) {
+	if !rec.agrees(id) {
 		return nil, errorf(http.StatusNotFound, bubblehouse.IDCustomerIdentityPartiallyMismatchesMatchedCustomer, "A customer matched one field of the customer input, and another field disagrees")
 	}
 	return rec, nil
 }
 
-func (id *identity) empty() bool {
-	return strings.TrimSpace(id.BHID) == "" && strings.TrimSpace(id.ShopID) == "" && strings.TrimSpace(id.Email) == ""
+// blank reports whether every field of id is empty or spaces. Unlike the
+// SDK's IsEmpty, a BHID of spaces counts as empty too, as for the other
+// fields: the server takes nothing from it.
+func blank(id *bubblehouse.CustomerIdentity1) bool {
+	return strings.TrimSpace(string(id.BHID)) == "" && strings.TrimSpace(id.ShopID) == "" && strings.TrimSpace(id.Email) == ""
 }
 
-// agrees reports whether every non-empty field of id matches rec, or names
-// something rec does not have (the docs: every property set "must match, or
+// agrees reports whether every non-empty field of id matches r, or names
+// something r does not have (the docs: every property set "must match, or
 // be missing, on the Bubblehouse side").
-func (id *identity) agrees(rec *customerRecord) bool {
-	d := &rec.c.Details
-	if b := strings.TrimSpace(id.BHID); b != "" && !strings.EqualFold(b, string(d.BHID)) {
+func (r *customerRecord) agrees(id *bubblehouse.CustomerIdentity1) bool {
+	d := &r.c.Details
+	switch {
+	case strings.TrimSpace(string(id.BHID)) != "" && !r.has(byBHID, string(id.BHID)):
 		return false
-	}
-	if sid := strings.TrimSpace(id.ShopID); sid != "" && d.ID != "" && sid != d.ID {
+	case strings.TrimSpace(id.ShopID) != "" && d.ID != "" && !r.has(byShopID, id.ShopID):
 		return false
-	}
-	if e := strings.TrimSpace(id.Email); e != "" && (d.Email != "" || len(d.AltEmails) > 0) && !rec.hasEmail(e) {
+	case strings.TrimSpace(id.Email) != "" && (d.Email != "" || len(d.AltEmails) > 0) && !r.has(byEmail, id.Email):
 		return false
 	}
 	return true
 }
 
-func (r *customerRecord) hasEmail(e string) bool {
-	e = strings.TrimSpace(e)
-	if strings.EqualFold(e, r.c.Details.Email) {
-		return true
+// idField is a field of CustomerIdentity1 a customer can be looked up by.
+type idField int
+
+const (
+	byBHID   idField = iota // the Bubblehouse ID, in any case
+	byShopID                // the shop's customer ID, exactly
+	byEmail                 // the primary or an alternate email, in any case
+)
+
+// has reports whether r's field f is v. Spaces around v are ignored; a
+// blank v matches nothing.
+func (r *customerRecord) has(f idField, v string) bool {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return false
 	}
-	for _, a := range r.c.Details.AltEmails {
-		if strings.EqualFold(e, a) {
+	d := &r.c.Details
+	switch f {
+	case byBHID:
+		return strings.EqualFold(v, string(d.BHID))
+	case byShopID:
+		return v == d.ID
+	case byEmail:
+		if strings.EqualFold(v, d.Email) {
 			return true
+		}
+		for _, a := range d.AltEmails {
+			if strings.EqualFold(v, a) {
+				return true
+			}
 		}
 	}
 	return false
 }
 
-func (s *Server) byBHID(b string) *customerRecord {
-	b = strings.TrimSpace(b)
+// lookup returns the first customer whose field f is v, or nil.
+func (s *Server) lookup(f idField, v string) *customerRecord {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, r := range s.customers {
-		if strings.EqualFold(b, string(r.c.Details.BHID)) {
-			return r
-		}
-	}
-	return nil
-}
-
-func (s *Server) byShopID(id string) *customerRecord {
-	id = strings.TrimSpace(id)
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, r := range s.customers {
-		if id != "" && r.c.Details.ID == id {
-			return r
-		}
-	}
-	return nil
-}
-
-func (s *Server) byEmail(e string) *customerRecord {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, r := range s.customers {
-		if strings.TrimSpace(e) != "" && r.hasEmail(e) {
+		if r.has(f, v) {
 			return r
 		}
 	}
@@ -229,29 +230,17 @@ func (s *Server) customerBalance3(c *call) ([]byte, *apiError) {
 // renderBalance strips what the include flags did not ask for: [DOC]
 // include_full_program adds sources, offers, tiers and milestones, and
 // include_unused_rewards adds unused_rewards; cur_tier and next_tier never
-// carry features.
+// carry features. The keys are dropped once, from the merged JSON, where
+// both the Go values and the seed's Raw have put them.
 func renderBalance(b bubblehouse.CustomerBalanceResult3, full, unused bool) ([]byte, *apiError) {
-	var drop []string
+	drop := []string{"cur_tier.features", "next_tier.features"}
 	if !full {
-		b.Tiers, b.Offers, b.Sources, b.Milestones = nil, nil, nil, nil
 		drop = append(drop, "tiers", "offers", "sources", "milestones")
 	}
 	if !unused {
-		b.UnusedRewards = nil
 		drop = append(drop, "unused_rewards")
 	}
-	for _, t := range []**bubblehouse.TierStatus3{&b.CurTier, &b.NextTier} {
-		if *t != nil && (*t).Features != nil {
-			cp := **t
-			cp.Features = nil
-			*t = &cp
-		}
-	}
-	out, apiErr := render(b, b.Raw(), drop...)
-	if apiErr != nil {
-		return nil, apiErr
-	}
-	return stripNested(out, "features", "cur_tier", "next_tier")
+	return render(b, b.Raw(), drop...)
 }
 
 func (s *Server) customerReferrals2(c *call) ([]byte, *apiError) {
@@ -406,7 +395,10 @@ func (s *Server) status2(c *call) ([]byte, *apiError) {
 		out.LoggedIn, out.User = true, &user{Kind: "shop"}
 	case tokenCustomer:
 		out.LoggedIn, out.User = true, &user{Kind: "customer", ShopID: c.tok.customerID, Level: c.tok.level}
-		if rec := s.byShopID(c.tok.customerID); rec != nil {
+		// The caller is found as for every other call, "ce" fallback
+		// included. Status2 takes no customer input, so the only refusal is
+		// an unknown customer: logged in, but no member.
+		if rec, apiErr := s.resolve(c.tok, nil); apiErr == nil {
 			out.User.BHID, out.Membership = rec.c.Details.BHID, "full"
 		}
 	}

@@ -10,6 +10,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/bubblehouse-go/bubblehouse"
 )
 
 // apiError is an error answer: {"id": ..., "message": ...} with a status.
@@ -35,20 +37,16 @@ type call struct {
 
 // input is every parameter of the five calls, decoded leniently (unknown
 // keys are ignored, as Bubblehouse documents new properties may appear).
+// The customer is decoded into the SDK's own CustomerIdentity1: the SDK's
+// tests pin its wire form against literal JSON, so sharing it here hides
+// no mistake, and keeps one definition of the type.
 type input struct {
-	Customer             *identity `json:"customer"`
-	OnlyUnused           bool      `json:"only_unused"`
-	OnlyPoints           bool      `json:"only_points"`
-	IncludeUnusedRewards bool      `json:"include_unused_rewards"`
-	IncludeFullProgram   bool      `json:"include_full_program"`
-	Deanonymize          bool      `json:"deanonymize"`
-}
-
-// identity is CustomerIdentity1 on the wire.
-type identity struct {
-	BHID   string `json:"bhid"`
-	ShopID string `json:"shopid"`
-	Email  string `json:"email"`
+	Customer             *bubblehouse.CustomerIdentity1 `json:"customer"`
+	OnlyUnused           bool                           `json:"only_unused"`
+	OnlyPoints           bool                           `json:"only_points"`
+	IncludeUnusedRewards bool                           `json:"include_unused_rewards"`
+	IncludeFullProgram   bool                           `json:"include_full_program"`
+	Deanonymize          bool                           `json:"deanonymize"`
 }
 
 // endpointFunc serves one function once the token and body are checked. It
@@ -230,20 +228,21 @@ func failureError(f Failure) *apiError {
 	return e
 }
 
-// authenticate reads the bearer token. No Authorization header is an
-// anonymous call, which only Status2 accepts.
+// authenticate reads the bearer token. [DOC] No token and an empty token
+// are both an anonymous call, which only Status2 accepts here.
 func (s *Server) authenticate(r *http.Request) (tokenInfo, *apiError) {
-	h := r.Header.Get("Authorization")
+	// Go's HTTP server trims the spaces around a header value, so
+	// "Bearer " with an empty token arrives as the bare scheme.
+	h := strings.TrimSpace(r.Header.Get("Authorization"))
 	if h == "" {
 		return tokenInfo{kind: tokenAnonymous}, nil
 	}
-	scheme, tok, ok := strings.Cut(h, " ")
-	if !ok || !strings.EqualFold(scheme, "Bearer") {
+	scheme, tok, _ := strings.Cut(h, " ")
+	if !strings.EqualFold(scheme, "Bearer") {
 		return tokenInfo{}, errorf(http.StatusUnauthorized, "invalid_token", "The Authorization header must be Bearer <token>")
 	}
 	tok = strings.TrimSpace(tok)
 	if tok == "" {
-		// [DOC] An empty token is an anonymous call.
 		return tokenInfo{kind: tokenAnonymous}, nil
 	}
 	info, err := verifyToken(tok, s.shop, s.key, s.now())
@@ -283,11 +282,18 @@ func decodeInput(body []byte, readErr error, in *input) *apiError {
 		return errorf(http.StatusBadRequest, "invalid_json", "The body must be a JSON object")
 	}
 	if err := json.Unmarshal(t, in); err != nil {
+		// json.Unmarshal checks the syntax of the whole body before it
+		// decodes, so any other error is a value of the wrong type. One
+		// from a type's own UnmarshalJSON (customer.bhid) names no field.
 		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) && typeErr.Field != "" {
+		var syntaxErr *json.SyntaxError
+		switch {
+		case errors.As(err, &typeErr) && typeErr.Field != "":
 			return errorf(http.StatusBadRequest, "invalid_json", "Invalid value of %.60q", typeErr.Field)
+		case errors.As(err, &syntaxErr):
+			return errorf(http.StatusBadRequest, "invalid_json", "The body is not valid JSON")
 		}
-		return errorf(http.StatusBadRequest, "invalid_json", "The body is not valid JSON")
+		return errorf(http.StatusBadRequest, "invalid_json", "A value in the body has the wrong type")
 	}
 	return nil
 }

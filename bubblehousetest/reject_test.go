@@ -1,7 +1,10 @@
 package bubblehousetest
 
 import (
+	"encoding/json"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -71,6 +74,58 @@ func TestRejectsBadTokens(t *testing.T) {
 		s2.RevokeKey("key-2")
 		assert.Equal(t, http.StatusUnauthorized, post(t, s2, EndpointStatus2, tok, "{}").Status)
 	})
+}
+
+// [DOC] An empty token is an anonymous call, like no token at all. Go's
+// HTTP server trims the space after "Bearer", so the header arrives as the
+// bare scheme.
+func TestEmptyBearerTokenIsAnonymous(t *testing.T) {
+	srv := NewServer(t, WithDemoData())
+	send := func(t *testing.T, fn, header string) answer {
+		t.Helper()
+		req, err := http.NewRequest(http.MethodPost, srv.URL()+"/api/v2023061/"+DemoShop+"/"+fn, strings.NewReader(`{"customer":{"email":"alice@example.com"}}`))
+		require.NoError(t, err)
+		if header != "" {
+			req.Header.Set("Authorization", header)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		require.NoError(t, err)
+		defer resp.Body.Close()
+		b, err := io.ReadAll(resp.Body)
+		require.NoError(t, err)
+		a := answer{Status: resp.StatusCode, Body: b}
+		if resp.StatusCode >= 400 {
+			var e struct{ ID, Message string }
+			require.NoError(t, json.Unmarshal(b, &e))
+			a.ID, a.Msg = e.ID, e.Message
+		}
+		return a
+	}
+	for _, fn := range []string{EndpointStatus2, EndpointCustomerDetails1} {
+		want := send(t, fn, "") // no Authorization header
+		for _, h := range []string{"Bearer ", "Bearer", "bearer   ", "BEARER \t "} {
+			t.Run(fn+"/"+h, func(t *testing.T) {
+				got := send(t, fn, h)
+				assert.Equal(t, want.Status, got.Status, "%s", got.Body)
+				assert.Equal(t, want.ID, got.ID)
+				assert.Equal(t, want.Msg, got.Msg)
+			})
+		}
+	}
+	var st struct {
+		LoggedIn bool            `json:"logged_in"`
+		User     json.RawMessage `json:"user"`
+	}
+	require.NoError(t, json.Unmarshal(send(t, EndpointStatus2, "Bearer ").Body, &st))
+	assert.False(t, st.LoggedIn)
+	assert.Equal(t, "null", string(st.User))
+
+	// Another scheme, or a scheme with no separator, is still refused.
+	for _, h := range []string{"Basic ", "Bearerx", "Token abc"} {
+		a := send(t, EndpointStatus2, h)
+		assert.Equal(t, http.StatusUnauthorized, a.Status, h)
+		assert.Equal(t, "invalid_token", a.ID, h)
+	}
 }
 
 func TestTokenTimesFollowTheServerClock(t *testing.T) {
@@ -173,6 +228,8 @@ func TestRejectsBadRequests(t *testing.T) {
 		{"form body", http.MethodPost, base + "v2023061/demo-shop/CustomerDetails1", `customer.email=a@b.c`, 400, "invalid_json"},
 		{"JSON array", http.MethodPost, base + "v2023061/demo-shop/CustomerDetails1", `[]`, 400, "invalid_json"},
 		{"wrong type", http.MethodPost, base + "v2023061/demo-shop/CustomerHistory2", `{"customer":{"email":"alice@example.com"},"only_points":"yes"}`, 400, "invalid_json"},
+		{"wrong type of bhid", http.MethodPost, base + "v2023061/demo-shop/CustomerDetails1", `{"customer":{"bhid":123}}`, 400, "invalid_json"},
+		{"wrong type of shopid", http.MethodPost, base + "v2023061/demo-shop/CustomerDetails1", `{"customer":{"shopid":123}}`, 400, "invalid_json"},
 		{"unknown function", http.MethodPost, base + "v2023061/demo-shop/CustomerDetails9", "{}", 404, "unknown_method"},
 		{"wrong version", http.MethodPost, base + "v2099/demo-shop/Status2", "{}", 400, "invalid_global_api_version"},
 		{"wrong shop", http.MethodPost, base + "v2023061/other-shop/Status2", "{}", 401, "invalid_token"},
@@ -186,6 +243,12 @@ func TestRejectsBadRequests(t *testing.T) {
 			assert.Equal(t, tc.id, a.ID)
 		})
 	}
+	// A body that is valid JSON is never called invalid JSON.
+	assert.Equal(t, "Invalid value of \"only_points\"", post(t, srv, EndpointCustomerHistory2, tok, `{"only_points":"yes"}`).Msg)
+	assert.Equal(t, "Invalid value of \"customer.shopid\"", post(t, srv, EndpointCustomerDetails1, tok, `{"customer":{"shopid":1}}`).Msg)
+	assert.Equal(t, "A value in the body has the wrong type", post(t, srv, EndpointCustomerDetails1, tok, `{"customer":{"bhid":1}}`).Msg)
+	assert.Equal(t, "The body is not valid JSON", post(t, srv, EndpointCustomerDetails1, tok, `{"customer":{"bhid":1}`).Msg)
+
 	big := `{"x":"` + string(make([]byte, MaxBodyBytes)) + `"}`
 	assert.Equal(t, "invalid_json", post(t, srv, EndpointStatus2, tok, big).ID)
 }

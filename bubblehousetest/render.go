@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"strings"
 )
 
 // The SDK's output types keep the JSON they were decoded from (Raw). When a
@@ -19,8 +20,8 @@ func marshal(v any) ([]byte, *apiError) {
 }
 
 // render encodes v, adds the keys of raw that v's JSON lacks (recursively
-// through objects, and arrays of equal length), and removes the top-level
-// keys in drop.
+// through objects, and arrays of equal length), and removes the keys in
+// drop: "tiers" at the top level, "cur_tier.features" inside an object.
 func render(v any, raw json.RawMessage, drop ...string) ([]byte, *apiError) {
 	typed, apiErr := marshal(v)
 	if apiErr != nil {
@@ -37,12 +38,23 @@ func render(v any, raw json.RawMessage, drop ...string) ([]byte, *apiError) {
 	if ok2 {
 		t = mergeUnknown(t, r)
 	}
-	if m, ok := t.(map[string]any); ok {
-		for _, k := range drop {
-			delete(m, k)
-		}
+	for _, path := range drop {
+		deletePath(t, strings.Split(path, "."))
 	}
 	return marshal(t)
+}
+
+// deletePath removes the key at the end of path from the objects of v.
+func deletePath(v any, path []string) {
+	m, ok := v.(map[string]any)
+	if !ok || len(path) == 0 {
+		return
+	}
+	if len(path) == 1 {
+		delete(m, path[0])
+		return
+	}
+	deletePath(m[path[0]], path[1:])
 }
 
 func decodeAny(b []byte) (any, bool) {
@@ -86,19 +98,4 @@ func mergeUnknown(typed, raw any) any {
 		return t
 	}
 	return typed
-}
-
-// stripNested removes key from the objects under the top-level keys in.
-func stripNested(b []byte, key string, in ...string) ([]byte, *apiError) {
-	v, ok := decodeAny(b)
-	m, isMap := v.(map[string]any)
-	if !ok || !isMap {
-		return b, nil
-	}
-	for _, k := range in {
-		if o, ok := m[k].(map[string]any); ok {
-			delete(o, key)
-		}
-	}
-	return marshal(m)
 }

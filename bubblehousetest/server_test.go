@@ -53,8 +53,10 @@ func TestDemoDataThroughEveryEndpoint(t *testing.T) {
 	assert.Equal(t, bal.PtsExpired, expired)
 	assert.Equal(t, bal.PtsEarned-bal.PtsRedeemed-bal.PtsExpired, bal.PtsAvailable+bal.PtsPending)
 	assert.Equal(t, "Gold", bal.CurTier.Name)
-	assert.Nil(t, bal.CurTier.Features, "cur_tier never carries features")
 	assert.Len(t, bal.Tiers, 3)
+	for _, tier := range bal.Tiers {
+		assert.NotEmpty(t, tier.Features, "tiers carry the demo's features: %s", tier.Name)
+	}
 	assert.Len(t, bal.Offers, 4)
 	assert.NotEmpty(t, bal.UnusedRewards)
 	var rc bubblehouse.RedemptionConfiguration2
@@ -126,5 +128,77 @@ func TestDemoCustomersDecode(t *testing.T) {
 	for _, c := range cs {
 		assert.NotEmpty(t, c.Details.BHID)
 		assert.NotEmpty(t, c.History, c.Details.Email)
+	}
+}
+
+// [DOC] cur_tier and next_tier never carry features; only the tiers of
+// include_full_program do. The demo data has no features in cur_tier or
+// next_tier to strip, so this seeds them: once as JSON, where they live in
+// the balance's Raw, once as Go values.
+func TestTierFeaturesOnlyInTiers(t *testing.T) {
+	gold := []bubblehouse.TierFeatureValue1{{BHID: "20b31881b3010002", Title: "Points multiplier", Value: "2x"}}
+	platinum := []bubblehouse.TierFeatureValue1{{BHID: "20b31881b3010002", Title: "Points multiplier", Value: "5x"}}
+
+	var fromJSON bubblehouse.CustomerBalanceResult3
+	require.NoError(t, json.Unmarshal([]byte(`{
+		"pts_available": 10,
+		"cur_tier": {"name": "Gold", "reqs": {}, "features": [{"bhid": "20b31881b3010002", "title": "Points multiplier", "value": "2x"}]},
+		"next_tier": {"name": "Platinum", "reqs": {}, "features": [{"bhid": "20b31881b3010002", "title": "Points multiplier", "value": "5x"}]},
+		"tiers": [
+			{"name": "Gold", "reqs": {}, "features": [{"bhid": "20b31881b3010002", "title": "Points multiplier", "value": "2x"}]},
+			{"name": "Platinum", "reqs": {}, "features": [{"bhid": "20b31881b3010002", "title": "Points multiplier", "value": "5x"}]}
+		]}`), &fromJSON))
+	require.Equal(t, gold, fromJSON.CurTier.Features, "the seed has cur_tier features to strip")
+	fromGo := bubblehouse.CustomerBalanceResult3{
+		PtsAvailable: 10,
+		CurTier:      &bubblehouse.TierStatus3{Name: "Gold", Features: gold},
+		NextTier:     &bubblehouse.TierStatus3{Name: "Platinum", Features: platinum},
+		Tiers:        []bubblehouse.TierStatus3{{Name: "Gold", Features: gold}, {Name: "Platinum", Features: platinum}},
+	}
+
+	for name, balance := range map[string]bubblehouse.CustomerBalanceResult3{"JSON": fromJSON, "Go": fromGo} {
+		t.Run(name, func(t *testing.T) {
+			srv := NewServer(t)
+			srv.AddCustomer(Customer{Details: bubblehouse.Customer2{ID: "c1", Email: "c1@example.com"}, Balance: balance})
+			c := srv.Client()
+			ctx := context.Background()
+			who := bubblehouse.ByShopID("c1")
+
+			for _, full := range []bool{false, true} {
+				bal, err := c.CustomerBalance3(ctx, &bubblehouse.CustomerBalance3Input{Customer: who, IncludeFullProgram: full})
+				require.NoError(t, err)
+				var raw map[string]map[string]json.RawMessage
+				_ = json.Unmarshal(bal.Raw(), &raw) // tiers is an array: only the objects matter here
+				for _, key := range []string{"cur_tier", "next_tier"} {
+					require.Contains(t, raw, key, "full=%v", full)
+					assert.NotContains(t, raw[key], "features", "%s, full=%v", key, full)
+				}
+				require.NotNil(t, bal.CurTier)
+				assert.Nil(t, bal.CurTier.Features)
+				require.NotNil(t, bal.NextTier)
+				assert.Nil(t, bal.NextTier.Features)
+				if !full {
+					assert.Empty(t, bal.Tiers)
+					continue
+				}
+				require.Len(t, bal.Tiers, 2)
+				assert.Equal(t, gold, bal.TierByName("Gold").Features, "tiers keep their features")
+				assert.Equal(t, platinum, bal.TierByName("Platinum").Features)
+			}
+
+			// The generated export holds the full balance, by the same rule.
+			raw, err := c.ExportCustomerData1(ctx, &bubblehouse.ExportCustomerData1Input{Customer: who})
+			require.NoError(t, err)
+			var exp struct {
+				Loyalty struct {
+					CurTier map[string]json.RawMessage   `json:"cur_tier"`
+					Tiers   []map[string]json.RawMessage `json:"tiers"`
+				} `json:"loyalty"`
+			}
+			require.NoError(t, json.Unmarshal(raw, &exp))
+			assert.NotContains(t, exp.Loyalty.CurTier, "features")
+			require.Len(t, exp.Loyalty.Tiers, 2)
+			assert.Contains(t, exp.Loyalty.Tiers[0], "features")
+		})
 	}
 }

@@ -159,6 +159,38 @@ func TestAPIErrorNamesTheID(t *testing.T) {
 	assert.Equal(t, "bubblehouse balance: CustomerBalance3: HTTP 403 shop_disabled: The shop is disabled\n", r.stderr)
 }
 
+// An error line holds text the server chose; like a table cell, it must
+// not pass control characters (escape sequences, newlines) or invisible
+// format characters (a bidi override that makes text read backwards) to
+// the terminal.
+func TestErrorLineStripsControlCharacters(t *testing.T) {
+	const hostile = "The shop\x1b[2J\x1b]0;pwned\x07\nis \u202edisabled\u200b\r"
+	clean := func(t *testing.T, stderr string) {
+		t.Helper()
+		requireOneLine(t, stderr)
+		for _, bad := range []string{"\x1b", "\x07", "\r", "\u202e", "\u200b"} {
+			assert.NotContains(t, stderr, bad)
+		}
+	}
+
+	t.Run("printError", func(t *testing.T) {
+		var errOut bytes.Buffer
+		a := &app{env: &env{stderr: &errOut}}
+		a.printError("balance", hostile)
+		clean(t, errOut.String())
+		assert.True(t, strings.HasPrefix(errOut.String(), "bubblehouse balance: The shop "), errOut.String())
+	})
+	t.Run("an API error message", func(t *testing.T) {
+		f := newFixture(t)
+		f.srv.FailNext(bubblehousetest.EndpointCustomerBalance3, 1, bubblehousetest.Failure{Status: 403, ID: "shop_disabled", Message: hostile})
+		r := newCLI(t).run(f.args("balance", "--email", alice)...)
+		assert.Equal(t, exitError, r.code)
+		clean(t, r.stderr)
+		assert.Contains(t, r.stderr, "HTTP 403 shop_disabled: The shop")
+		assert.Contains(t, r.stderr, "disabled")
+	})
+}
+
 func TestHelp(t *testing.T) {
 	c := newCLI(t)
 	for _, args := range [][]string{{"--help"}, {"-h"}, {"help"}} {

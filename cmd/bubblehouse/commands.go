@@ -28,7 +28,7 @@ type command struct {
 // ones it takes.
 type cmdOptions struct {
 	email, shopID, bhid string
-	customer            *bubblehouse.CustomerIdentity1 // from the three above
+	customer            *bubblehouse.CustomerIdentity1 // from the three above, by customerCommand
 
 	json        bool
 	onlyPoints  bool
@@ -47,52 +47,44 @@ type cmdOptions struct {
 // commands lists the subcommands in the order the usage shows them.
 func commands() []command {
 	return []command{
-		{
-			name: "details", args: "(--email E | --shopid ID | --bhid B) [--json]",
-			summary:  "show what Bubblehouse knows of a customer (CustomerDetails1)",
-			flags:    func(fs *flag.FlagSet, o *cmdOptions) { customerFlags(fs, o); jsonFlag(fs, o) },
-			validate: func(o *cmdOptions) error { return o.selectCustomer("details") },
-			run:      runDetails,
-		},
-		{
-			name: "history", args: "(--email E | --shopid ID | --bhid B) [--only-points] [--only-unused] [--json]",
+		customerCommand(command{
+			name: "details", args: "[--json]",
+			summary: "show what Bubblehouse knows of a customer (CustomerDetails1)",
+			flags:   jsonFlag,
+			run:     runDetails,
+		}),
+		customerCommand(command{
+			name: "history", args: "[--only-points] [--only-unused] [--json]",
 			summary: "list a customer's loyalty history (CustomerHistory2)",
 			flags: func(fs *flag.FlagSet, o *cmdOptions) {
-				customerFlags(fs, o)
 				fs.BoolVar(&o.onlyPoints, "only-points", false, "only entries that change points")
 				fs.BoolVar(&o.onlyUnused, "only-unused", false, "only entries with unused discount codes")
 				jsonFlag(fs, o)
 			},
-			validate: func(o *cmdOptions) error { return o.selectCustomer("history") },
-			run:      runHistory,
-		},
-		{
-			name: "balance", args: "(--email E | --shopid ID | --bhid B) [--full] [--json]",
+			run: runHistory,
+		}),
+		customerCommand(command{
+			name: "balance", args: "[--full] [--json]",
 			summary: "show a customer's points, tier and limits (CustomerBalance3)",
 			flags: func(fs *flag.FlagSet, o *cmdOptions) {
-				customerFlags(fs, o)
 				fs.BoolVar(&o.full, "full", false, "also the whole program (tiers, offers, ways to earn, milestones) and unused rewards")
 				jsonFlag(fs, o)
 			},
-			validate: func(o *cmdOptions) error { return o.selectCustomer("balance") },
-			run:      runBalance,
-		},
-		{
-			name: "referrals", args: "(--email E | --shopid ID | --bhid B) [--deanonymize] [--json]",
+			run: runBalance,
+		}),
+		customerCommand(command{
+			name: "referrals", args: "[--deanonymize] [--json]",
 			summary: "list a customer's referrals (CustomerReferrals2)",
 			flags: func(fs *flag.FlagSet, o *cmdOptions) {
-				customerFlags(fs, o)
 				fs.BoolVar(&o.deanonymize, "deanonymize", false, "show referral destinations unmasked")
 				jsonFlag(fs, o)
 			},
-			validate: func(o *cmdOptions) error { return o.selectCustomer("referrals") },
-			run:      runReferrals,
-		},
-		{
-			name: "export", args: "(--email E | --shopid ID | --bhid B) [--out FILE [--force]]",
+			run: runReferrals,
+		}),
+		customerCommand(command{
+			name: "export", args: "[--out FILE [--force]]",
 			summary: "export everything Bubblehouse holds on a customer, for GDPR requests (ExportCustomerData1)",
 			flags: func(fs *flag.FlagSet, o *cmdOptions) {
-				customerFlags(fs, o)
 				fs.StringVar(&o.out, "out", "", "write the export to FILE, atomically (default: stdout)")
 				fs.BoolVar(&o.force, "force", false, "replace FILE if it exists")
 			},
@@ -100,10 +92,10 @@ func commands() []command {
 				if o.force && (o.out == "" || o.out == "-") {
 					return usagef("export", "--force needs --out FILE")
 				}
-				return o.selectCustomer("export")
+				return nil
 			},
 			run: runExport,
-		},
+		}),
 		{
 			name: "token", args: "[--customer ID [--level L]] [--ttl 5m]",
 			summary: "print a customer token (or with no --customer, a shop token) for debugging",
@@ -145,10 +137,29 @@ func findCommand(name string) (command, bool) {
 	return command{}, false
 }
 
-func customerFlags(fs *flag.FlagSet, o *cmdOptions) {
-	fs.StringVar(&o.email, "email", "", "the customer's email address")
-	fs.StringVar(&o.shopID, "shopid", "", "the customer's ID in the shop")
-	fs.StringVar(&o.bhid, "bhid", "", "the customer's Bubblehouse ID")
+// customerCommand makes c a command about one customer: it also takes
+// --email, --shopid or --bhid, exactly one, checked after c's own checks,
+// and run finds the identity in o.customer.
+func customerCommand(c command) command {
+	flags, validate := c.flags, c.validate
+	c.args = "(--email E | --shopid ID | --bhid B) " + c.args
+	c.flags = func(fs *flag.FlagSet, o *cmdOptions) {
+		fs.StringVar(&o.email, "email", "", "the customer's email address")
+		fs.StringVar(&o.shopID, "shopid", "", "the customer's ID in the shop")
+		fs.StringVar(&o.bhid, "bhid", "", "the customer's Bubblehouse ID")
+		if flags != nil {
+			flags(fs, o)
+		}
+	}
+	c.validate = func(o *cmdOptions) error {
+		if validate != nil {
+			if err := validate(o); err != nil {
+				return err
+			}
+		}
+		return o.selectCustomer(c.name)
+	}
+	return c
 }
 
 func jsonFlag(fs *flag.FlagSet, o *cmdOptions) {

@@ -53,7 +53,9 @@ func (t *table) flush() error {
 	return nil
 }
 
-// cell makes an API string safe and one line for a table.
+// cell makes an API string safe and one line for a table or an error line:
+// control characters (newlines and escapes included) and invisible format
+// characters become spaces.
 func cell(s string) string {
 	return strings.Map(func(r rune) rune {
 		// Cf holds the invisible format characters, such as the bidi

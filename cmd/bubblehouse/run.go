@@ -9,7 +9,6 @@ import (
 	"os"
 	"strings"
 	"time"
-	"unicode"
 
 	"github.com/bubblehouse-go/bubblehouse"
 )
@@ -187,13 +186,14 @@ func newFlagSet(name string) *flag.FlagSet {
 }
 
 // printError writes "bubblehouse <cmd>: msg" to stderr as one line, with
-// the secret scrubbed.
+// the secret scrubbed. The message may hold text the server chose, so it is
+// cleaned by cell, as every table value is.
 func (a *app) printError(cmd, msg string) {
 	prefix := "bubblehouse"
 	if cmd != "" {
 		prefix += " " + cmd
 	}
-	fmt.Fprintf(a.env.stderr, "%s: %s\n", prefix, a.scrub(oneLine(msg)))
+	fmt.Fprintf(a.env.stderr, "%s: %s\n", prefix, a.scrub(cell(msg)))
 }
 
 // scrub replaces the shared secret in s, should it ever be there.
@@ -245,15 +245,4 @@ func flagWords(s string) string {
 		"WithBaseURL", "--base-url",
 		"WithSigningKey", "the key ID and secret",
 	).Replace(s)
-}
-
-// oneLine replaces control characters (newlines included) with spaces, so
-// that a message stays one line and cannot drive the terminal.
-func oneLine(s string) string {
-	return strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
-			return ' '
-		}
-		return r
-	}, s)
 }

@@ -4,9 +4,10 @@
 //	go run ./examples/gdprexport [-out takeout.json] [-email alice@example.com]
 //
 // The file appears only once the export is complete: the data is streamed
-// into a temporary file beside it, synced to disk, then renamed. An export
-// that breaks halfway leaves nothing that looks like a finished takeout.
-// It runs against the embedded fake Bubblehouse.
+// into a temporary file beside it, synced to disk, then linked into place.
+// An export that breaks halfway leaves nothing that looks like a finished
+// takeout, and an existing file is never overwritten. It runs against the
+// embedded fake Bubblehouse.
 package main
 
 import (
@@ -14,6 +15,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -44,18 +46,31 @@ func main() {
 	}
 }
 
-// exportToFile streams the customer's export into path atomically.
+// exportToFile streams the customer's export into path, which must not
+// exist: an export is never written over another file, be it an earlier
+// takeout or one that appears while this export streams. Such a refusal
+// matches fs.ErrExist. No temporary file is left behind, whatever happens.
 func exportToFile(ctx context.Context, c *bubblehouse.Client, who *bubblehouse.CustomerIdentity1, path string) (n int64, err error) {
-	// The temporary file must be in the same directory, so that the rename
-	// is atomic (same file system).
+	// Refuse early, before spending an expensive export call. The link
+	// below is what makes the refusal safe; this only saves the call.
+	if _, err := os.Lstat(path); err == nil {
+		return 0, &fs.PathError{Op: "export", Path: path, Err: fs.ErrExist}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return 0, err
+	}
+
+	// The temporary file must be in the same directory, so that it can be
+	// linked to the final name (same file system).
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.partial")
 	if err != nil {
 		return 0, err
 	}
 	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
+		// The temporary name goes on every path: after a failure it holds
+		// a partial export, after success it is a second name of the file.
+		_ = tmp.Close() // already closed on success; the error is moot
+		if rmErr := os.Remove(tmp.Name()); rmErr != nil && err == nil {
+			err = fmt.Errorf("the export is complete in %s, but the temporary file remains: %w", path, rmErr)
 		}
 	}()
 
@@ -67,11 +82,21 @@ func exportToFile(ctx context.Context, c *bubblehouse.Client, who *bubblehouse.C
 	if err != nil {
 		return n, err
 	}
+	// The data must be on disk before the name points at it.
 	if err = tmp.Sync(); err != nil {
 		return n, err
 	}
 	if err = tmp.Close(); err != nil {
 		return n, err
 	}
-	return n, os.Rename(tmp.Name(), path)
+	// Unlike os.Rename, which silently replaces whatever has the name,
+	// os.Link fails if the name exists, atomically. On a file system
+	// without hard links it fails too, rather than risk a replacement.
+	if err = os.Link(tmp.Name(), path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return n, &fs.PathError{Op: "export", Path: path, Err: fs.ErrExist}
+		}
+		return n, fmt.Errorf("moving the export into place: %w", err)
+	}
+	return n, nil
 }

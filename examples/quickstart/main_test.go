@@ -3,12 +3,17 @@ package main
 import (
 	"bytes"
 	"context"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/goleak"
+
+	"github.com/bubblehouse-go/bubblehouse"
+	"github.com/bubblehouse-go/bubblehouse/bubblehousetest"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -25,10 +30,22 @@ func TestQuickstartOnTheDemoServer(t *testing.T) {
 		"Tier      Gold (next: Platinum)",
 		"Last changes (16 in all)",
 		"Referrals (4)",
-		"GDPR export  ",
 	} {
 		assert.Contains(t, got, want)
 	}
+	m := regexp.MustCompile(`(?m)^GDPR export  (\d+) bytes$`).FindStringSubmatch(got)
+	require.NotNil(t, m, "no export line in:\n%s", got)
+	size, err := strconv.ParseInt(m[1], 10, 64)
+	require.NoError(t, err)
+	assert.Greater(t, size, int64(0), "the export has content")
+	// The demo export differs between servers only in its timestamp, whose
+	// width is fixed: another demo server's export has the same size.
+	srv := bubblehousetest.NewServer(t, bubblehousetest.WithDemoData())
+	raw, err := srv.Client().ExportCustomerData1(context.Background(), &bubblehouse.ExportCustomerData1Input{
+		Customer: bubblehouse.ByEmail(bubblehousetest.DemoCustomerEmail),
+	})
+	require.NoError(t, err)
+	assert.Equal(t, int64(len(raw)), size, "the printed size is the export's")
 	changes := got[strings.Index(got, "Last changes"):strings.Index(got, "Referrals")]
 	assert.Equal(t, 5, strings.Count(changes, "\n  2025-"), "the five latest changes are listed")
 }
