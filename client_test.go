@@ -271,10 +271,12 @@ func TestNonJSONErrorBodies(t *testing.T) {
 }
 
 func TestAPIErrorMessageIsCleaned(t *testing.T) {
-	e := &APIError{Endpoint: "X", StatusCode: 400, ID: "bad", Message: "line1\nline2\x1b" + strings.Repeat("é", 300)}
+	e := &APIError{Endpoint: "X", StatusCode: 400, ID: "bad", Message: "line1\nline2\x1b\u202egnp.exe\u200b" + strings.Repeat("é", 300)}
 	s := e.Error()
 	assert.NotContains(t, s, "\n")
 	assert.NotContains(t, s, "\x1b")
+	assert.NotContains(t, s, "\u202e", "a bidi override would reverse what follows it")
+	assert.NotContains(t, s, "\u200b")
 	assert.Less(t, len(s), 300)
 	assert.True(t, strings.HasSuffix(s, "…"))
 }

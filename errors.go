@@ -215,11 +215,14 @@ func (e *APIError) Temporary() bool {
 }
 
 // cleanMessage keeps the API's message to one short printable line, so that a
-// hostile or broken server cannot flood logs or forge log lines through it.
+// hostile or broken server cannot flood logs, forge log lines or disguise
+// text through it.
 func cleanMessage(s string) string {
 	const maxLen = 200
 	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
+		// Format characters (Cf) are invisible but act: U+202E reverses
+		// the text after it on a terminal or in a log viewer.
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
 			return ' '
 		}
 		return r

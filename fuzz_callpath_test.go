@@ -13,11 +13,11 @@ import (
 // configuration) hands the client must never panic it, forge log lines
 // through its error strings, or be misclassified.
 
-// noControl reports the first control character of s, if any.
+// noControl reports the first control or format character of s, if any.
 func noControl(t *testing.T, what, s string) {
 	t.Helper()
 	for i, r := range s {
-		if unicode.IsControl(r) {
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
 			t.Fatalf("%s holds control character %U at %d: %q", what, r, i, s)
 		}
 	}
