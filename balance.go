@@ -1,6 +1,7 @@
 package bubblehouse
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -113,7 +114,7 @@ func (r *CustomerBalanceResult3) UnmarshalJSON(b []byte) error {
 	decodeInferred(p.Sources, &res.Sources)
 	decodeInferred(p.Milestones, &res.Milestones)
 	decodeInferred(p.ReferralStats, &res.ReferralStats)
-	res.raw = cloneRaw(b)
+	res.raw = bytes.Clone(b)
 	*r = res
 	return nil
 }
@@ -255,17 +256,8 @@ type TierStatus3 struct {
 // UnmarshalJSON decodes the tier and keeps the exact input for Raw. JSON
 // null leaves t unchanged.
 func (t *TierStatus3) UnmarshalJSON(b []byte) error {
-	if isJSONNull(b) {
-		return nil
-	}
 	type plain TierStatus3
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	*t = TierStatus3(p)
-	t.raw = cloneRaw(b)
-	return nil
+	return keepRaw(b, (*plain)(t), &t.raw)
 }
 
 // Raw returns the JSON the tier was decoded from (nil for a value built in
@@ -507,17 +499,8 @@ type Offer1 struct {
 // UnmarshalJSON decodes the offer and keeps the exact input for Raw and
 // Field. JSON null leaves o unchanged.
 func (o *Offer1) UnmarshalJSON(b []byte) error {
-	if isJSONNull(b) {
-		return nil
-	}
 	type plain Offer1
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	*o = Offer1(p)
-	o.raw = cloneRaw(b)
-	return nil
+	return keepRaw(b, (*plain)(o), &o.raw)
 }
 
 // Raw returns the JSON the offer was decoded from (nil for a value built in
@@ -564,17 +547,8 @@ type Source2 struct {
 // UnmarshalJSON decodes the source and keeps the exact input for Raw and
 // Field. JSON null leaves s unchanged.
 func (s *Source2) UnmarshalJSON(b []byte) error {
-	if isJSONNull(b) {
-		return nil
-	}
 	type plain Source2
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	*s = Source2(p)
-	s.raw = cloneRaw(b)
-	return nil
+	return keepRaw(b, (*plain)(s), &s.raw)
 }
 
 // Raw returns the JSON the source was decoded from (nil for a value built in
@@ -616,17 +590,8 @@ type Asset2 struct {
 // UnmarshalJSON decodes the asset and keeps the exact input for Raw and
 // Field. JSON null leaves a unchanged.
 func (a *Asset2) UnmarshalJSON(b []byte) error {
-	if isJSONNull(b) {
-		return nil
-	}
 	type plain Asset2
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	*a = Asset2(p)
-	a.raw = cloneRaw(b)
-	return nil
+	return keepRaw(b, (*plain)(a), &a.raw)
 }
 
 // Raw returns the JSON the asset was decoded from (nil for a value built in
@@ -668,17 +633,8 @@ type MilestoneStatus3 struct {
 // UnmarshalJSON decodes the milestone and keeps the exact input for Raw and
 // Field. JSON null leaves m unchanged.
 func (m *MilestoneStatus3) UnmarshalJSON(b []byte) error {
-	if isJSONNull(b) {
-		return nil
-	}
 	type plain MilestoneStatus3
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	*m = MilestoneStatus3(p)
-	m.raw = cloneRaw(b)
-	return nil
+	return keepRaw(b, (*plain)(m), &m.raw)
 }
 
 // Raw returns the JSON the milestone was decoded from (nil for a value built
@@ -746,17 +702,8 @@ type CustomerRollingPointExpiration3 struct {
 // UnmarshalJSON decodes the expiration and keeps the exact input for Raw and
 // Field. JSON null leaves e unchanged.
 func (e *CustomerRollingPointExpiration3) UnmarshalJSON(b []byte) error {
-	if isJSONNull(b) {
-		return nil
-	}
 	type plain CustomerRollingPointExpiration3
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	*e = CustomerRollingPointExpiration3(p)
-	e.raw = cloneRaw(b)
-	return nil
+	return keepRaw(b, (*plain)(e), &e.raw)
 }
 
 // Raw returns the JSON the expiration was decoded from (nil for a value

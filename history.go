@@ -20,17 +20,8 @@ type CustomerHistory2Output struct {
 // UnmarshalJSON decodes the output and keeps the exact input for Raw. JSON
 // null leaves o unchanged.
 func (o *CustomerHistory2Output) UnmarshalJSON(b []byte) error {
-	if isJSONNull(b) {
-		return nil
-	}
 	type plain CustomerHistory2Output
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	*o = CustomerHistory2Output(p)
-	o.raw = cloneRaw(b)
-	return nil
+	return keepRaw(b, (*plain)(o), &o.raw)
 }
 
 // MarshalJSON encodes a nil Changes as [], since the API documents the key
@@ -112,17 +103,8 @@ type Change2 struct {
 // UnmarshalJSON decodes the change and keeps the exact input for Raw and
 // Field. JSON null leaves c unchanged.
 func (c *Change2) UnmarshalJSON(b []byte) error {
-	if isJSONNull(b) {
-		return nil
-	}
 	type plain Change2
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	*c = Change2(p)
-	c.raw = cloneRaw(b)
-	return nil
+	return keepRaw(b, (*plain)(c), &c.raw)
 }
 
 // Raw returns the JSON the change was decoded from (nil for a value built in

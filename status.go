@@ -1,6 +1,7 @@
 package bubblehouse
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -50,7 +51,7 @@ func (r *StatusResult1) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*r = StatusResult1(p)
-	r.raw = append(json.RawMessage(nil), b...)
+	r.raw = bytes.Clone(b)
 	return nil
 }
 
