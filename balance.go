@@ -72,7 +72,8 @@ type CustomerBalanceResult3 struct {
 	// limit replaces entirely.
 	GlobalRedemptionLimit *RedemptionLimitInfo1 `json:"global_redemption_limit,omitempty"`
 	// UnusedRewards is sent only with include_unused_rewards. Its element
-	// type is not documented, so it is kept as raw JSON; nil when absent.
+	// type is not documented, so it is kept as raw JSON; nil when absent or
+	// null.
 	UnusedRewards json.RawMessage `json:"unused_rewards,omitempty"`
 	// Sources are the ways to earn points. Only with include_full_program.
 	// [INF] element type Source2.
@@ -114,6 +115,7 @@ func (r *CustomerBalanceResult3) UnmarshalJSON(b []byte) error {
 	decodeInferred(p.Sources, &res.Sources)
 	decodeInferred(p.Milestones, &res.Milestones)
 	decodeInferred(p.ReferralStats, &res.ReferralStats)
+	nullAsAbsent(&res.UnusedRewards)
 	res.raw = bytes.Clone(b)
 	*r = res
 	return nil
@@ -479,10 +481,11 @@ type Offer1 struct {
 	Available bool `json:"available"`
 	// Section is the loyalty-page section the offer belongs to.
 	Section string `json:"section"`
-	// Product is the product the offer is for, as raw JSON; nil if none.
+	// Product is the product the offer is for, as raw JSON; nil if none
+	// (absent or null).
 	Product json.RawMessage `json:"product,omitempty"`
 	// Variant is the product variant the offer is for, as raw JSON; nil if
-	// none.
+	// none (absent or null).
 	Variant json.RawMessage `json:"variant,omitempty"`
 	// ImageURL is an absolute image URL; empty if there is no image.
 	ImageURL string `json:"image_url,omitempty"`
@@ -497,10 +500,15 @@ type Offer1 struct {
 }
 
 // UnmarshalJSON decodes the offer and keeps the exact input for Raw and
-// Field. JSON null leaves o unchanged.
+// Field. A null product or variant decodes to nil. JSON null leaves o
+// unchanged.
 func (o *Offer1) UnmarshalJSON(b []byte) error {
 	type plain Offer1
-	return keepRaw(b, (*plain)(o), &o.raw)
+	if err := keepRaw(b, (*plain)(o), &o.raw); err != nil {
+		return err
+	}
+	nullAsAbsent(&o.Product, &o.Variant)
+	return nil
 }
 
 // Raw returns the JSON the offer was decoded from (nil for a value built in

@@ -36,6 +36,18 @@ func keepRaw[T any](b []byte, dst *T, raw *json.RawMessage) error {
 	return nil
 }
 
+// nullAsAbsent sets each of raws that holds JSON null to nil. encoding/json
+// hands null to a json.RawMessage as the four bytes "null", which would read
+// as present; after this, len(x) == 0 means "absent or null" for every
+// json.RawMessage field of an output type, and re-encoding omits it.
+func nullAsAbsent(raws ...*json.RawMessage) {
+	for _, r := range raws {
+		if isJSONNull(*r) {
+			*r = nil
+		}
+	}
+}
+
 // rawField decodes the top-level key name of the JSON object raw into v. It
 // reports false, with no error, when raw is empty or has no such key. v may
 // be nil to test for presence only.
