@@ -76,8 +76,9 @@ const microsPerUnit = 1_000_000
 // way Bubblehouse stores it. It is never a float.
 //
 // On the wire the API sends money as a decimal string ("42.990000"); Money
-// decodes a decimal string of any precision up to six fractional digits, and
-// a JSON integer in micro-units, which the API also accepts. It encodes as a
+// decodes a decimal string of any precision that is a whole number of
+// micro-units (any digits after the sixth fractional one are zeros), and a
+// JSON integer in micro-units, which the API also accepts. It encodes as a
 // string with six fractional digits. Fields that may be absent or null are
 // *Money, so that "no value" and zero stay apart.
 type Money struct {
@@ -95,8 +96,8 @@ func (m Money) Micros() int64 { return m.micros }
 func (m Money) IsZero() bool { return m.micros == 0 }
 
 // ErrInvalidMoney is returned (wrapped) when a monetary value cannot be
-// represented exactly: not a decimal number, more than six fractional
-// digits, a float on the wire, or beyond the int64 range.
+// represented exactly: not a decimal number, a non-zero digit after the
+// sixth fractional one, a float on the wire, or beyond the int64 range.
 var ErrInvalidMoney = errors.New("bubblehouse: invalid monetary value")
 
 // ErrInvalidDate is returned (wrapped) for a date that is not YYYY-MM-DD.
@@ -137,8 +138,8 @@ func quiet(err error) error {
 }
 
 // ParseMoney parses a decimal string such as "42.99", "-1", "1250.00" or
-// "0.000001". It accepts at most six fractional digits, since any more could
-// not be held exactly.
+// "0.000001". Digits after the sixth fractional one must be zeros
+// ("1.5000000" is 1.5), since any other could not be held exactly.
 func ParseMoney(s string) (Money, error) {
 	orig := s
 	if s == "" {
@@ -156,7 +157,7 @@ func ParseMoney(s string) (Money, error) {
 	if intPart == "" && (!hasDot || frac == "") {
 		return Money{}, &valueError{base: ErrInvalidMoney, value: orig, reason: "has no digits"}
 	}
-	if len(frac) > 6 {
+	if len(frac) > 6 && strings.TrimRight(frac[6:], "0") != "" {
 		return Money{}, &valueError{base: ErrInvalidMoney, value: orig, reason: "has more than 6 fractional digits"}
 	}
 	if !allDigits(intPart) || !allDigits(frac) {
