@@ -106,6 +106,15 @@ func FuzzMoneyJSON(f *testing.F) {
 	})
 }
 
+func FuzzUnquoteJSON(f *testing.F) {
+	for _, s := range unquoteJSONCases {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkUnquoteJSON(t, data)
+	})
+}
+
 func FuzzParseDate(f *testing.F) {
 	for _, s := range []string{"1990-05-15", "0000-02-29", "2020-01-00", "0000-00-00", "2020-13-01", "", "9999-12-31"} {
 		f.Add(s)

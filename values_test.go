@@ -407,3 +407,34 @@ func TestDecodeErrorsDoNotEchoTheAnswer(t *testing.T) {
 	assert.ErrorIs(t, err, ErrInvalidDate)
 	assert.ErrorContains(t, err, "2026/01/01")
 }
+
+// TestUnquoteJSON: the fast path for plain strings gives exactly what
+// json.Unmarshal gives, value and error, for every kind of input.
+func TestUnquoteJSON(t *testing.T) {
+	for _, in := range unquoteJSONCases {
+		t.Run(in, func(t *testing.T) { checkUnquoteJSON(t, []byte(in)) })
+	}
+}
+
+var unquoteJSONCases = []string{
+	`"42.990000"`, `"2020-01-15T10:30:00Z"`, `"0000018abc123def"`, `""`, "\" ~\x7f\"",
+	`"a\"b"`, `"\u0031.5"`, `"1\/2"`, `"\\"`, // escapes: the slow path
+	"\"a\tb\"", "\"a\nb\"", "\"\x00\"", // raw control characters: an error
+	`"é"`, "\"\xff\"", "\"\xc3\"", // non-ASCII, invalid UTF-8 (replaced by U+FFFD)
+	`"a"b"`, `"a" "b"`, ` "a"`, `"a" `, // a quote inside, whitespace around
+	`"`, `"abc`, `abc"`, ``, `null`, `12`, `true`, `{}`, `["a"]`,
+}
+
+func checkUnquoteJSON(t *testing.T, b []byte) {
+	t.Helper()
+	var want string
+	wantErr := json.Unmarshal(b, &want)
+	got, err := unquoteJSON(b)
+	if wantErr != nil {
+		require.Error(t, err, "%q", b)
+		assert.Equal(t, wantErr.Error(), err.Error(), "%q", b)
+		return
+	}
+	require.NoError(t, err, "%q", b)
+	assert.Equal(t, want, got, "%q", b)
+}
