@@ -40,8 +40,8 @@ func (id *BHID) UnmarshalJSON(b []byte) error {
 		*id = ""
 		return nil
 	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
+	s, err := unquoteJSON(b)
+	if err != nil {
 		return fmt.Errorf("bubblehouse: BHID must be a JSON string: %w", err)
 	}
 	*id = BHID(s)
@@ -478,8 +478,8 @@ func offsetInRange(t time.Time) bool {
 }
 
 // unquoteJSON returns the value of the JSON string b, with the result and
-// error json.Unmarshal into a string would give. The API's money, dates
-// and times are plain ASCII without escapes, so such a string is
+// error json.Unmarshal into a string would give. The API's IDs, money,
+// dates and times are plain ASCII without escapes, so such a string is
 // sliced out of b directly, which costs one allocation instead of a whole
 // decoder run; anything else (escapes, control characters, non-ASCII
 // bytes, whitespace around the value, not a string at all) goes through
