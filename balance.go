@@ -1,6 +1,7 @@
 package bubblehouse
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -71,7 +72,8 @@ type CustomerBalanceResult3 struct {
 	// limit replaces entirely.
 	GlobalRedemptionLimit *RedemptionLimitInfo1 `json:"global_redemption_limit,omitempty"`
 	// UnusedRewards is sent only with include_unused_rewards. Its element
-	// type is not documented, so it is kept as raw JSON; nil when absent.
+	// type is not documented, so it is kept as raw JSON; nil when absent or
+	// null.
 	UnusedRewards json.RawMessage `json:"unused_rewards,omitempty"`
 	// Sources are the ways to earn points. Only with include_full_program.
 	// [INF] element type Source2.
@@ -113,7 +115,8 @@ func (r *CustomerBalanceResult3) UnmarshalJSON(b []byte) error {
 	decodeInferred(p.Sources, &res.Sources)
 	decodeInferred(p.Milestones, &res.Milestones)
 	decodeInferred(p.ReferralStats, &res.ReferralStats)
-	res.raw = cloneRaw(b)
+	nullAsAbsent(&res.UnusedRewards)
+	res.raw = bytes.Clone(b)
 	*r = res
 	return nil
 }
@@ -255,17 +258,8 @@ type TierStatus3 struct {
 // UnmarshalJSON decodes the tier and keeps the exact input for Raw. JSON
 // null leaves t unchanged.
 func (t *TierStatus3) UnmarshalJSON(b []byte) error {
-	if isJSONNull(b) {
-		return nil
-	}
 	type plain TierStatus3
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	*t = TierStatus3(p)
-	t.raw = cloneRaw(b)
-	return nil
+	return keepRaw(b, (*plain)(t), &t.raw)
 }
 
 // Raw returns the JSON the tier was decoded from (nil for a value built in
@@ -487,10 +481,11 @@ type Offer1 struct {
 	Available bool `json:"available"`
 	// Section is the loyalty-page section the offer belongs to.
 	Section string `json:"section"`
-	// Product is the product the offer is for, as raw JSON; nil if none.
+	// Product is the product the offer is for, as raw JSON; nil if none
+	// (absent or null).
 	Product json.RawMessage `json:"product,omitempty"`
 	// Variant is the product variant the offer is for, as raw JSON; nil if
-	// none.
+	// none (absent or null).
 	Variant json.RawMessage `json:"variant,omitempty"`
 	// ImageURL is an absolute image URL; empty if there is no image.
 	ImageURL string `json:"image_url,omitempty"`
@@ -505,18 +500,14 @@ type Offer1 struct {
 }
 
 // UnmarshalJSON decodes the offer and keeps the exact input for Raw and
-// Field. JSON null leaves o unchanged.
+// Field. A null product or variant decodes to nil. JSON null leaves o
+// unchanged.
 func (o *Offer1) UnmarshalJSON(b []byte) error {
-	if isJSONNull(b) {
-		return nil
-	}
 	type plain Offer1
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
+	if err := keepRaw(b, (*plain)(o), &o.raw); err != nil {
 		return err
 	}
-	*o = Offer1(p)
-	o.raw = cloneRaw(b)
+	nullAsAbsent(&o.Product, &o.Variant)
 	return nil
 }
 
@@ -564,17 +555,8 @@ type Source2 struct {
 // UnmarshalJSON decodes the source and keeps the exact input for Raw and
 // Field. JSON null leaves s unchanged.
 func (s *Source2) UnmarshalJSON(b []byte) error {
-	if isJSONNull(b) {
-		return nil
-	}
 	type plain Source2
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	*s = Source2(p)
-	s.raw = cloneRaw(b)
-	return nil
+	return keepRaw(b, (*plain)(s), &s.raw)
 }
 
 // Raw returns the JSON the source was decoded from (nil for a value built in
@@ -616,17 +598,8 @@ type Asset2 struct {
 // UnmarshalJSON decodes the asset and keeps the exact input for Raw and
 // Field. JSON null leaves a unchanged.
 func (a *Asset2) UnmarshalJSON(b []byte) error {
-	if isJSONNull(b) {
-		return nil
-	}
 	type plain Asset2
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	*a = Asset2(p)
-	a.raw = cloneRaw(b)
-	return nil
+	return keepRaw(b, (*plain)(a), &a.raw)
 }
 
 // Raw returns the JSON the asset was decoded from (nil for a value built in
@@ -668,17 +641,8 @@ type MilestoneStatus3 struct {
 // UnmarshalJSON decodes the milestone and keeps the exact input for Raw and
 // Field. JSON null leaves m unchanged.
 func (m *MilestoneStatus3) UnmarshalJSON(b []byte) error {
-	if isJSONNull(b) {
-		return nil
-	}
 	type plain MilestoneStatus3
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	*m = MilestoneStatus3(p)
-	m.raw = cloneRaw(b)
-	return nil
+	return keepRaw(b, (*plain)(m), &m.raw)
 }
 
 // Raw returns the JSON the milestone was decoded from (nil for a value built
@@ -746,17 +710,8 @@ type CustomerRollingPointExpiration3 struct {
 // UnmarshalJSON decodes the expiration and keeps the exact input for Raw and
 // Field. JSON null leaves e unchanged.
 func (e *CustomerRollingPointExpiration3) UnmarshalJSON(b []byte) error {
-	if isJSONNull(b) {
-		return nil
-	}
 	type plain CustomerRollingPointExpiration3
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	*e = CustomerRollingPointExpiration3(p)
-	e.raw = cloneRaw(b)
-	return nil
+	return keepRaw(b, (*plain)(e), &e.raw)
 }
 
 // Raw returns the JSON the expiration was decoded from (nil for a value

@@ -453,15 +453,3 @@ func TestLimitPeriodKnown(t *testing.T) {
 	}
 	assert.False(t, LimitPeriod("weekly").Known())
 }
-
-func BenchmarkDecodeCustomerBalanceResult3(b *testing.B) {
-	data := fixture(b, "balance_full.json")
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		var r CustomerBalanceResult3
-		if err := json.Unmarshal(data, &r); err != nil {
-			b.Fatal(err)
-		}
-	}
-}

@@ -85,17 +85,8 @@ type Customer2 struct {
 // UnmarshalJSON decodes the customer and keeps the exact input for Raw and
 // Field. JSON null leaves c unchanged.
 func (c *Customer2) UnmarshalJSON(b []byte) error {
-	if isJSONNull(b) {
-		return nil
-	}
 	type plain Customer2
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	*c = Customer2(p)
-	c.raw = cloneRaw(b)
-	return nil
+	return keepRaw(b, (*plain)(c), &c.raw)
 }
 
 // Raw returns the JSON the customer was decoded from (nil for a value built

@@ -60,7 +60,8 @@ func jsonItems(f *testing.F, file, key string) []json.RawMessage {
 
 func FuzzParseMoney(f *testing.F) {
 	for _, s := range []string{"42.990000", "1250.00", "-0.5", ".5", "1.", "+3", "0.000001",
-		"9223372036854.775807", "-9223372036854.775808", "9223372036854.775808", "1e3", "", "-", "."} {
+		"9223372036854.775807", "-9223372036854.775808", "9223372036854.775808", "1e3", "", "-", ".",
+		"1.5000000", "1.5000001"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -102,6 +103,15 @@ func FuzzMoneyJSON(f *testing.F) {
 		if err := json.Unmarshal(b, &again); err != nil || again != m {
 			t.Fatalf("%s -> %s -> %v (%v)", data, b, again, err)
 		}
+	})
+}
+
+func FuzzUnquoteJSON(f *testing.F) {
+	for _, s := range unquoteJSONCases {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkUnquoteJSON(t, data)
 	})
 }
 

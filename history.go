@@ -20,17 +20,8 @@ type CustomerHistory2Output struct {
 // UnmarshalJSON decodes the output and keeps the exact input for Raw. JSON
 // null leaves o unchanged.
 func (o *CustomerHistory2Output) UnmarshalJSON(b []byte) error {
-	if isJSONNull(b) {
-		return nil
-	}
 	type plain CustomerHistory2Output
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	*o = CustomerHistory2Output(p)
-	o.raw = cloneRaw(b)
-	return nil
+	return keepRaw(b, (*plain)(o), &o.raw)
 }
 
 // MarshalJSON encodes a nil Changes as [], since the API documents the key
@@ -97,9 +88,11 @@ type Change2 struct {
 	// Hidden entries should be left out of user-visible history.
 	Hidden bool `json:"hidden,omitempty"`
 	// PtsDelta is the change in points: positive when earned, negative when
-	// spent or lost (redemptions are always negative). The API sends it
-	// when Area is ChangeAreaPoints; for other areas it is absent and reads
-	// as 0, which is why a zero is not encoded.
+	// spent or lost (redemptions are always negative). The API requires it
+	// when Area is ChangeAreaPoints, where 0 is a real value; for other
+	// areas it is absent and reads as 0. MarshalJSON follows that: it
+	// writes pts_delta in the points area even when it is 0, and elsewhere
+	// only when it is not.
 	PtsDelta int64 `json:"pts_delta,omitempty"`
 	// DiscountCode is the discount code the change produced, if any; see
 	// CustomerHistory2's only_unused filter. The docs' condition for its
@@ -112,17 +105,25 @@ type Change2 struct {
 // UnmarshalJSON decodes the change and keeps the exact input for Raw and
 // Field. JSON null leaves c unchanged.
 func (c *Change2) UnmarshalJSON(b []byte) error {
-	if isJSONNull(b) {
-		return nil
-	}
 	type plain Change2
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
+	return keepRaw(b, (*plain)(c), &c.raw)
+}
+
+// MarshalJSON encodes the change as the API sends it. It differs from the
+// struct tags in one place: in the points area pts_delta is required, so a
+// PtsDelta of 0 is written instead of being left out.
+func (c Change2) MarshalJSON() ([]byte, error) {
+	type plain Change2
+	v := struct {
+		plain
+		// This shadows plain's PtsDelta (a shallower field wins), and moves
+		// pts_delta to the end of the object.
+		PtsDelta *int64 `json:"pts_delta,omitempty"`
+	}{plain: plain(c)}
+	if c.PtsDelta != 0 || c.Area == ChangeAreaPoints {
+		v.PtsDelta = &c.PtsDelta
 	}
-	*c = Change2(p)
-	c.raw = cloneRaw(b)
-	return nil
+	return json.Marshal(v)
 }
 
 // Raw returns the JSON the change was decoded from (nil for a value built in

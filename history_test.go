@@ -153,3 +153,50 @@ func TestCustomerHistory2Null(t *testing.T) {
 	assert.Nil(t, c.Raw())
 	assert.Error(t, json.Unmarshal([]byte(`{"changes":{}}`), &h))
 }
+
+// TestChange2PtsDeltaRoundTrip: pts_delta is required in the points area,
+// where 0 is a value to keep; elsewhere the API leaves it out.
+func TestChange2PtsDeltaRoundTrip(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string // pts_delta as re-encoded; "" for absent
+	}{
+		{"points, zero", `{"id":"1","area":"points","type":"manual_correction","pts_delta":0}`, "0"},
+		{"points, earned", `{"id":"1","area":"points","type":"earned_from_order","pts_delta":125}`, "125"},
+		{"points, spent", `{"id":"1","area":"points","type":"redeemed_towards_order","pts_delta":-500}`, "-500"},
+		{"points, absent", `{"id":"1","area":"points","type":"earned_from_order"}`, "0"},
+		{"tier, absent", `{"id":"1","area":"tier","type":"tier_acquired"}`, ""},
+		{"tier, zero", `{"id":"1","area":"tier","type":"tier_acquired","pts_delta":0}`, ""},
+		{"unknown area, sent", `{"id":"1","area":"wallet","type":"x","pts_delta":-5}`, "-5"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var c Change2
+			require.NoError(t, json.Unmarshal([]byte(tt.in), &c))
+			b, err := json.Marshal(c)
+			require.NoError(t, err)
+			var keys map[string]json.RawMessage
+			require.NoError(t, json.Unmarshal(b, &keys))
+			got, found := keys["pts_delta"]
+			if tt.want == "" {
+				assert.False(t, found, "%s", b)
+			} else {
+				assert.Equal(t, tt.want, string(got), "%s", b)
+			}
+
+			var again Change2
+			require.NoError(t, json.Unmarshal(b, &again))
+			again.raw, c.raw = nil, nil
+			assert.Equal(t, c, again)
+
+			// The same through the output type, as the fake server sends it.
+			b, err = json.Marshal(CustomerHistory2Output{Changes: []Change2{c}})
+			require.NoError(t, err)
+			var out struct{ Changes []map[string]json.RawMessage }
+			require.NoError(t, json.Unmarshal(b, &out))
+			_, found = out.Changes[0]["pts_delta"]
+			assert.Equal(t, tt.want != "", found, "%s", b)
+		})
+	}
+}

@@ -25,17 +25,8 @@ type CustomerReferrals2Output struct {
 // UnmarshalJSON decodes the output and keeps the exact input for Raw, Field
 // and ReferralStats. JSON null leaves o unchanged.
 func (o *CustomerReferrals2Output) UnmarshalJSON(b []byte) error {
-	if isJSONNull(b) {
-		return nil
-	}
 	type plain CustomerReferrals2Output
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	*o = CustomerReferrals2Output(p)
-	o.raw = cloneRaw(b)
-	return nil
+	return keepRaw(b, (*plain)(o), &o.raw)
 }
 
 // MarshalJSON encodes a nil Referrals as [], since the API documents the key
@@ -139,17 +130,8 @@ type Referral2 struct {
 // UnmarshalJSON decodes either shape of the referral and keeps the exact
 // input for Raw and Field. JSON null leaves r unchanged.
 func (r *Referral2) UnmarshalJSON(b []byte) error {
-	if isJSONNull(b) {
-		return nil
-	}
 	type plain Referral2
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
-		return err
-	}
-	*r = Referral2(p)
-	r.raw = cloneRaw(b)
-	return nil
+	return keepRaw(b, (*plain)(r), &r.raw)
 }
 
 // Raw returns the JSON the referral was decoded from (nil for a value built

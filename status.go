@@ -1,6 +1,7 @@
 package bubblehouse
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -16,8 +17,9 @@ type StatusResult1 struct {
 	Now Time `json:"now"`
 	// LoggedIn is true when the token identifies a customer or the shop.
 	LoggedIn bool `json:"logged_in"`
-	// User is brief information on the caller; null for anonymous calls.
-	// Its shape is not documented, so it is kept as JSON.
+	// User is brief information on the caller; nil for anonymous calls
+	// (the API sends null). Its shape is not documented, so it is kept as
+	// JSON.
 	User json.RawMessage `json:"user,omitempty"`
 	// ShopSlug is the shop of the call.
 	ShopSlug string `json:"shop_slug"`
@@ -50,7 +52,8 @@ func (r *StatusResult1) UnmarshalJSON(b []byte) error {
 		return err
 	}
 	*r = StatusResult1(p)
-	r.raw = append(json.RawMessage(nil), b...)
+	nullAsAbsent(&r.User)
+	r.raw = bytes.Clone(b)
 	return nil
 }
 

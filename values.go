@@ -40,8 +40,8 @@ func (id *BHID) UnmarshalJSON(b []byte) error {
 		*id = ""
 		return nil
 	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
+	s, err := unquoteJSON(b)
+	if err != nil {
 		return fmt.Errorf("bubblehouse: BHID must be a JSON string: %w", err)
 	}
 	*id = BHID(s)
@@ -76,8 +76,9 @@ const microsPerUnit = 1_000_000
 // way Bubblehouse stores it. It is never a float.
 //
 // On the wire the API sends money as a decimal string ("42.990000"); Money
-// decodes a decimal string of any precision up to six fractional digits, and
-// a JSON integer in micro-units, which the API also accepts. It encodes as a
+// decodes a decimal string of any precision that is a whole number of
+// micro-units (any digits after the sixth fractional one are zeros), and a
+// JSON integer in micro-units, which the API also accepts. It encodes as a
 // string with six fractional digits. Fields that may be absent or null are
 // *Money, so that "no value" and zero stay apart.
 type Money struct {
@@ -95,8 +96,8 @@ func (m Money) Micros() int64 { return m.micros }
 func (m Money) IsZero() bool { return m.micros == 0 }
 
 // ErrInvalidMoney is returned (wrapped) when a monetary value cannot be
-// represented exactly: not a decimal number, more than six fractional
-// digits, a float on the wire, or beyond the int64 range.
+// represented exactly: not a decimal number, a non-zero digit after the
+// sixth fractional one, a float on the wire, or beyond the int64 range.
 var ErrInvalidMoney = errors.New("bubblehouse: invalid monetary value")
 
 // ErrInvalidDate is returned (wrapped) for a date that is not YYYY-MM-DD.
@@ -137,8 +138,8 @@ func quiet(err error) error {
 }
 
 // ParseMoney parses a decimal string such as "42.99", "-1", "1250.00" or
-// "0.000001". It accepts at most six fractional digits, since any more could
-// not be held exactly.
+// "0.000001". Digits after the sixth fractional one must be zeros
+// ("1.5000000" is 1.5), since any other could not be held exactly.
 func ParseMoney(s string) (Money, error) {
 	orig := s
 	if s == "" {
@@ -156,7 +157,7 @@ func ParseMoney(s string) (Money, error) {
 	if intPart == "" && (!hasDot || frac == "") {
 		return Money{}, &valueError{base: ErrInvalidMoney, value: orig, reason: "has no digits"}
 	}
-	if len(frac) > 6 {
+	if len(frac) > 6 && strings.TrimRight(frac[6:], "0") != "" {
 		return Money{}, &valueError{base: ErrInvalidMoney, value: orig, reason: "has more than 6 fractional digits"}
 	}
 	if !allDigits(intPart) || !allDigits(frac) {
@@ -264,8 +265,8 @@ func (m *Money) UnmarshalJSON(b []byte) error {
 		return nil
 	}
 	if len(b) > 0 && b[0] == '"' {
-		var s string
-		if err := json.Unmarshal(b, &s); err != nil {
+		s, err := unquoteJSON(b)
+		if err != nil {
 			return fmt.Errorf("%w: %v", ErrInvalidMoney, err)
 		}
 		v, err := ParseMoney(strings.TrimSpace(s))
@@ -380,8 +381,8 @@ func (d *Date) UnmarshalJSON(b []byte) error {
 		*d = Date{}
 		return nil
 	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
+	s, err := unquoteJSON(b)
+	if err != nil {
 		return fmt.Errorf("bubblehouse: date must be a JSON string: %w", err)
 	}
 	if s == "" {
@@ -424,8 +425,8 @@ func (t *Time) UnmarshalJSON(b []byte) error {
 		*t = Time{}
 		return nil
 	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
+	s, err := unquoteJSON(b)
+	if err != nil {
 		return fmt.Errorf("bubblehouse: time must be a JSON string: %w", err)
 	}
 	v, err := ParseTime(s)
@@ -474,6 +475,34 @@ func ParseTime(s string) (Time, error) {
 func offsetInRange(t time.Time) bool {
 	_, off := t.Zone()
 	return off > -24*60*60 && off < 24*60*60
+}
+
+// unquoteJSON returns the value of the JSON string b, with the result and
+// error json.Unmarshal into a string would give. The API's IDs, money,
+// dates and times are plain ASCII without escapes, so such a string is
+// sliced out of b directly, which costs one allocation instead of a whole
+// decoder run; anything else (escapes, control characters, non-ASCII
+// bytes, whitespace around the value, not a string at all) goes through
+// json.Unmarshal.
+func unquoteJSON(b []byte) (string, error) {
+	if len(b) >= 2 && b[0] == '"' && b[len(b)-1] == '"' && plainJSONString(b[1:len(b)-1]) {
+		return string(b[1 : len(b)-1]), nil
+	}
+	var s string
+	err := json.Unmarshal(b, &s)
+	return s, err
+}
+
+// plainJSONString reports whether b can stand between two quotes as a JSON
+// string that means exactly b: ASCII with no quote, backslash or control
+// character.
+func plainJSONString(b []byte) bool {
+	for _, c := range b {
+		if c < 0x20 || c >= 0x80 || c == '"' || c == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 func isJSONNull(b []byte) bool {

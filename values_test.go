@@ -32,6 +32,20 @@ func TestParseMoney(t *testing.T) {
 		{"-9223372036854.775809", 0, true},
 		{"99999999999999999999", 0, true},
 		{"0.0000001", 0, true}, // a seventh digit cannot be held exactly
+		// Digits past the sixth are accepted when they are zeros: the
+		// value is still a whole number of micro-units.
+		{"1.5000000", 1_500_000, false},
+		{"1.500000000000", 1_500_000, false},
+		{"-0.0000010", -1, false},
+		{"0.0000000", 0, false},
+		{"9223372036854.7758070", math.MaxInt64, false},
+		{"-9223372036854.77580800", math.MinInt64, false},
+		{"9223372036854.7758080", 0, true},
+		{"1.5000001", 0, true},
+		{"1.50000000001", 0, true},
+		{"1.5000000x", 0, true},
+		{"1.5000000 ", 0, true},
+		{"1.5000000-", 0, true},
 		{"", 0, true},
 		{"-", 0, true},
 		{".", 0, true},
@@ -91,6 +105,8 @@ func TestMoneyJSON(t *testing.T) {
 	}{
 		{"six digits", `"42.990000"`, 42_990_000, false},
 		{"two digits", `"1250.00"`, 1_250_000_000, false},
+		{"trailing zeros past six digits", `"1.5000000"`, 1_500_000, false},
+		{"non-zero seventh digit", `"1.5000001"`, 0, true},
 		{"padded string", `" 3.5 "`, 3_500_000, false},
 		{"integer micro-units", `25000000`, 25_000_000, false},
 		{"negative micro-units", `-1`, -1, false},
@@ -390,4 +406,35 @@ func TestDecodeErrorsDoNotEchoTheAnswer(t *testing.T) {
 	_, err = ParseDate("2026/01/01")
 	assert.ErrorIs(t, err, ErrInvalidDate)
 	assert.ErrorContains(t, err, "2026/01/01")
+}
+
+// TestUnquoteJSON: the fast path for plain strings gives exactly what
+// json.Unmarshal gives, value and error, for every kind of input.
+func TestUnquoteJSON(t *testing.T) {
+	for _, in := range unquoteJSONCases {
+		t.Run(in, func(t *testing.T) { checkUnquoteJSON(t, []byte(in)) })
+	}
+}
+
+var unquoteJSONCases = []string{
+	`"42.990000"`, `"2020-01-15T10:30:00Z"`, `"0000018abc123def"`, `""`, "\" ~\x7f\"",
+	`"a\"b"`, `"\u0031.5"`, `"1\/2"`, `"\\"`, // escapes: the slow path
+	"\"a\tb\"", "\"a\nb\"", "\"\x00\"", // raw control characters: an error
+	`"é"`, "\"\xff\"", "\"\xc3\"", // non-ASCII, invalid UTF-8 (replaced by U+FFFD)
+	`"a"b"`, `"a" "b"`, ` "a"`, `"a" `, // a quote inside, whitespace around
+	`"`, `"abc`, `abc"`, ``, `null`, `12`, `true`, `{}`, `["a"]`,
+}
+
+func checkUnquoteJSON(t *testing.T, b []byte) {
+	t.Helper()
+	var want string
+	wantErr := json.Unmarshal(b, &want)
+	got, err := unquoteJSON(b)
+	if wantErr != nil {
+		require.Error(t, err, "%q", b)
+		assert.Equal(t, wantErr.Error(), err.Error(), "%q", b)
+		return
+	}
+	require.NoError(t, err, "%q", b)
+	assert.Equal(t, want, got, "%q", b)
 }
