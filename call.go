@@ -171,12 +171,29 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	st := t.st
 	k := st.client.core
 	ctx := req.Context()
-	tok, err := st.prepare(ctx)
-	if err != nil {
+	fail := func(err error) (*http.Response, error) {
 		if req.Body != nil {
 			_ = req.Body.Close() // RoundTrip closes the body on every path
 		}
 		return nil, retry.Permanent(err)
+	}
+	if err := st.wait(ctx); err != nil {
+		return fail(err)
+	}
+	actx, cancel := ctx, context.CancelFunc(nil)
+	if k.timeout > 0 {
+		// WithHTTPClient's Timeout bounds getting the token and the
+		// exchange, from sending to the body's Close, as
+		// http.Client.Timeout would; it starts only now, after the limiter
+		// and cooldown waits.
+		actx, cancel = context.WithTimeout(ctx, k.timeout)
+	}
+	tok, err := st.client.tokens.Token(actx)
+	if err != nil {
+		if cancel != nil {
+			cancel()
+		}
+		return fail(err)
 	}
 	st.attempts++ // counted once it is sure to be sent
 
@@ -196,13 +213,7 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		vals[3] = "Bearer " + tok
 		out.Header["Authorization"] = vals[3:4:4]
 	}
-	var cancel context.CancelFunc
-	if k.timeout > 0 {
-		// WithHTTPClient's Timeout bounds this exchange, from sending to
-		// the body's Close, as http.Client.Timeout would; it starts only
-		// now, after the limiter and cooldown waits.
-		var actx context.Context
-		actx, cancel = context.WithTimeout(ctx, k.timeout)
+	if cancel != nil {
 		out = *out.WithContext(actx)
 	}
 	resp, err := k.transport.RoundTrip(&out)
@@ -238,18 +249,15 @@ func (b *cancelOnClose) Close() error {
 	return err
 }
 
-// prepare makes an attempt pay its way before it is sent: it waits out any
-// cooldown, takes a token from the limiter (retries included, so retries
-// cannot exceed the limit), and gets a fresh token.
-func (st *callState) prepare(ctx context.Context) (string, error) {
+// wait makes an attempt pay its way before it is sent: it waits out any
+// cooldown, then takes a token from the limiter (retries included, so
+// retries cannot exceed the limit).
+func (st *callState) wait(ctx context.Context) error {
 	k := st.client.core
 	if err := st.waitCooldown(ctx); err != nil {
-		return "", err
+		return err
 	}
-	if err := k.limiter.Wait(ctx, LimitRequest{Endpoint: st.ep.name, Class: st.ep.class, Customer: st.customerKey, Cost: 1, MaxWait: k.policy.MaxWait}); err != nil {
-		return "", err
-	}
-	return st.client.tokens.Token(ctx)
+	return k.limiter.Wait(ctx, LimitRequest{Endpoint: st.ep.name, Class: st.ep.class, Customer: st.customerKey, Cost: 1, MaxWait: k.policy.MaxWait})
 }
 
 // waitCooldown holds the attempt while its customer, or the whole client, is

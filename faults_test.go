@@ -49,6 +49,9 @@ type faultCase struct {
 	minElapsed, maxElapsed time.Duration
 	// verify runs after the call, for server-side assertions.
 	verify func(t *testing.T, env *faultEnv)
+	// countRead counts the body bytes the client reads (env.read), through
+	// a transport of the test's; other rows use the client's own.
+	countRead bool
 }
 
 func callStatus(ctx context.Context, c *Client) error {
@@ -332,6 +335,7 @@ func TestFaults(t *testing.T) {
 			check:      isDecodeError(ErrResponseTooLarge),
 			maxElapsed: 5 * time.Second,
 			verify:     readAtMost(DefaultMaxResponseBytes + 1),
+			countRead:  true,
 		},
 		{
 			name:     "1 GiB error body is read only up to the error cap",
@@ -342,6 +346,7 @@ func TestFaults(t *testing.T) {
 			}),
 			maxElapsed: 5 * time.Second,
 			verify:     readAtMost(DefaultMaxErrorBytes),
+			countRead:  true,
 		},
 		{
 			name:       "1 GiB 502 body is retried without reading it",
@@ -351,7 +356,8 @@ func TestFaults(t *testing.T) {
 			maxElapsed: 5 * time.Second,
 			// go-retryablehttp drains up to 4 KiB of a retried answer; the
 			// last one is read as an error body, up to its cap.
-			verify: readAtMost(3*4<<10 + DefaultMaxErrorBytes),
+			verify:    readAtMost(3*4<<10 + DefaultMaxErrorBytes),
+			countRead: true,
 		},
 		{
 			name:       "502 HTML page from a proxy",
@@ -526,10 +532,14 @@ func TestFaults(t *testing.T) {
 				srv = newCountingServer(t, tc.serve(t, env))
 				base = srv.URL
 			}
-			tr := http.DefaultTransport.(*http.Transport).Clone()
-			t.Cleanup(tr.CloseIdleConnections)
-			counted := WithHTTPClient(&http.Client{Transport: &countingTransport{base: tr, n: &env.read}})
-			c := newSentinelClient(t, base, append([]Option{counted}, tc.opts...)...)
+			opts := tc.opts
+			if tc.countRead {
+				tr := http.DefaultTransport.(*http.Transport).Clone()
+				t.Cleanup(tr.CloseIdleConnections)
+				counted := WithHTTPClient(&http.Client{Transport: &countingTransport{base: tr, n: &env.read}})
+				opts = append([]Option{counted}, opts...)
+			}
+			c := newSentinelClient(t, base, opts...)
 			call := tc.call
 			if call == nil {
 				call = callStatus
@@ -713,4 +723,36 @@ func TestAttemptTimeoutExcludesLimiterWait(t *testing.T) {
 	}
 	assert.Equal(t, int64(2), srv.hits.Load())
 	assert.GreaterOrEqual(t, time.Since(start), 300*time.Millisecond, "the second call waited for the limiter")
+}
+
+// slowTokens takes its time, or until its context ends.
+type slowTokens struct{ delay time.Duration }
+
+func (s slowTokens) Token(ctx context.Context) (string, error) {
+	select {
+	case <-time.After(s.delay):
+		return "token", nil
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+// TestAttemptTimeoutBoundsTheToken: WithHTTPClient's Timeout covers getting
+// the attempt's token, as http.Client.Timeout did, so a hanging token
+// source cannot hold a call past it.
+func TestAttemptTimeoutBoundsTheToken(t *testing.T) {
+	srv := newCountingServer(t, func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.WriteString(w, statusAnswer)
+	})
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	t.Cleanup(tr.CloseIdleConnections)
+	c, err := NewClient("test-shop", WithTokenSource(slowTokens{delay: 2 * time.Second}), WithBaseURL(srv.URL),
+		WithHTTPClient(&http.Client{Transport: tr, Timeout: 100 * time.Millisecond}))
+	require.NoError(t, err)
+
+	start := time.Now()
+	_, err = c.Status2(context.Background())
+	require.ErrorIs(t, err, context.DeadlineExceeded)
+	assert.Less(t, time.Since(start), time.Second)
+	assert.Zero(t, srv.hits.Load())
 }

@@ -78,11 +78,12 @@ func newCountingServer(t *testing.T, h http.HandlerFunc, configure ...func(*http
 }
 
 // newSentinelClient returns a client of shop "test-shop" on baseURL, signing
-// with the sentinel secret, retrying fast, on a transport of its own that is
-// closed when the test ends (so goleak sees no idle connection).
+// with the sentinel secret, retrying fast, on a transport made as the
+// client's default one is (newTransport) but closed when the test ends, so
+// goleak sees no idle connection.
 func newSentinelClient(t *testing.T, baseURL string, opts ...Option) *Client {
 	t.Helper()
-	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr := newTransport()
 	t.Cleanup(tr.CloseIdleConnections)
 	all := []Option{
 		WithSigningKey(sentinelKeyID, sentinelSecret()),
