@@ -171,14 +171,8 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 	st := t.st
 	k := st.client.core
 	ctx := req.Context()
-	fail := func(err error) (*http.Response, error) {
-		if req.Body != nil {
-			_ = req.Body.Close() // RoundTrip closes the body on every path
-		}
-		return nil, retry.Permanent(err)
-	}
 	if err := st.wait(ctx); err != nil {
-		return fail(err)
+		return notSent(req, err)
 	}
 	actx, cancel := ctx, context.CancelFunc(nil)
 	if k.timeout > 0 {
@@ -193,7 +187,7 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		if cancel != nil {
 			cancel()
 		}
-		return fail(err)
+		return notSent(req, err)
 	}
 	st.attempts++ // counted once it is sure to be sent
 
@@ -247,6 +241,15 @@ func (b *cancelOnClose) Close() error {
 	err := b.ReadCloser.Close()
 	b.cancel()
 	return err
+}
+
+// notSent ends an attempt that failed before sending: RoundTrip closes the
+// request body on every path, and the error is not retried.
+func notSent(req *http.Request, err error) (*http.Response, error) {
+	if req.Body != nil {
+		_ = req.Body.Close()
+	}
+	return nil, retry.Permanent(err)
 }
 
 // wait makes an attempt pay its way before it is sent: it waits out any
