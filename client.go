@@ -232,12 +232,12 @@ func WithAPIVersion(v string) Option {
 // WithHTTPClient sends requests through hc's Transport, and uses hc's
 // Timeout as a per-attempt timeout: it bounds getting the attempt's token
 // and its exchange with the server, from sending the request to reading the
-// body, but not the time an attempt
-// waits for the rate limiter or a 429 cooldown (WithMaxWait and the call's
-// context bound those). The client never follows redirects, whatever hc's CheckRedirect
-// says: a redirected call could carry the token and customer data to
-// another host, so a 3xx answer is returned as an *APIError. By default the
-// client uses its own pooled transport.
+// body, but not the time an attempt waits for the rate limiter or a 429
+// cooldown (WithMaxWait and the call's context bound those). The client
+// never follows redirects, whatever hc's CheckRedirect says: a redirected
+// call could carry the token and customer data to another host, so a 3xx
+// answer is returned as an *APIError. By default the client uses its own
+// pooled transport.
 func WithHTTPClient(hc *http.Client) Option {
 	return func(s *settings) error {
 		if hc == nil {

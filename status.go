@@ -1,7 +1,6 @@
 package bubblehouse
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -47,19 +46,28 @@ const (
 // UnmarshalJSON decodes the result and keeps its JSON for Raw.
 func (r *StatusResult1) UnmarshalJSON(b []byte) error {
 	type plain StatusResult1
-	var p plain
-	if err := json.Unmarshal(b, &p); err != nil {
+	if err := keepRaw(b, (*plain)(r), &r.raw); err != nil {
 		return err
 	}
-	*r = StatusResult1(p)
 	nullAsAbsent(&r.User)
-	r.raw = bytes.Clone(b)
 	return nil
 }
 
 // Raw returns the JSON the result was decoded from, with any fields this
 // SDK does not model.
-func (r *StatusResult1) Raw() json.RawMessage { return r.raw }
+func (r *StatusResult1) Raw() json.RawMessage {
+	if r == nil {
+		return nil
+	}
+	return r.raw
+}
+
+// Field decodes the top-level key name of the result's JSON into v, for
+// properties this package does not model. It reports false when the key is
+// absent; v may be nil to test for presence only.
+func (r *StatusResult1) Field(name string, v any) (bool, error) {
+	return rawField(r.Raw(), name, v)
+}
 
 var endpointStatus2 = &endpoint{name: "Status2", class: ClassRead}
 

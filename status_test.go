@@ -2,6 +2,7 @@ package bubblehouse
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"testing"
@@ -56,4 +57,26 @@ func TestCheck(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestStatusResult1KeepsItsJSON: like every output type, the result keeps
+// the JSON it was decoded from, and Field reaches what is not modelled.
+func TestStatusResult1KeepsItsJSON(t *testing.T) {
+	var r StatusResult1
+	require.NoError(t, json.Unmarshal([]byte(statusOK), &r))
+	assert.JSONEq(t, statusOK, string(r.Raw()))
+	var extra int
+	ok, err := r.Field("extra", &extra)
+	require.NoError(t, err)
+	assert.True(t, ok)
+	assert.Equal(t, 1, extra)
+	ok, err = r.Field("absent", nil)
+	require.NoError(t, err)
+	assert.False(t, ok)
+
+	var none *StatusResult1
+	assert.Nil(t, none.Raw())
+	ok, err = none.Field("extra", nil)
+	assert.False(t, ok)
+	assert.NoError(t, err)
 }
