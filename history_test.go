@@ -99,28 +99,12 @@ func TestCustomerHistory2Output(t *testing.T) {
 	})
 }
 
+// TestChangeEnums: what TestEnumWireValues does not cover, values the
+// ChangeArea and ChangeType lists do not know.
 func TestChangeEnums(t *testing.T) {
-	areas := []ChangeArea{ChangeAreaPoints, ChangeAreaTier, ChangeAreaMilestone,
-		ChangeAreaAchievement, ChangeAreaReferral, ChangeAreaCustomer}
-	for _, a := range areas {
-		assert.True(t, a.Known(), a)
-	}
 	assert.False(t, ChangeArea("").Known())
 	assert.False(t, ChangeArea("Points").Known(), "values are case-sensitive")
-
-	types := []ChangeType{
-		"earned_from_order", "earned_from_subscription", "earned_for_backdated_order",
-		"earned_from_source", "earned_as_referree", "earned_as_referrer", "birthday_gift",
-		"earned_as_reward", "earned_by_voting", "redeemed_towards_order",
-		"redeemed_towards_subscription", "vendible_redemption", "manual_correction",
-		"bulk_manual_correction", "import", "import_adjustment", "order_refund",
-		"points_expired", "tier_acquired", "tier_expired", "tier_manual",
-	}
-	for _, ty := range types {
-		assert.True(t, ty.Known(), ty)
-	}
-	assert.Equal(t, ChangeType("earned_as_referree"), ChangeTypeEarnedAsReferree, "the documented spelling")
-	assert.False(t, ChangeType("earned_as_referee").Known())
+	assert.False(t, ChangeType("earned_as_referee").Known(), "the documented spelling is referree")
 }
 
 func TestChange2EncodeShape(t *testing.T) {
