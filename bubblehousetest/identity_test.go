@@ -202,6 +202,86 @@ func TestAddCustomerReplaces(t *testing.T) {
 		assert.Equal(t, "seeded", his.Changes[0].Desc)
 		assert.Empty(t, history[0].ID, "the caller's slice is not written to")
 	})
+	t.Run("a deep copy: nested slices, maps and pointers too", func(t *testing.T) {
+		seed := DemoCustomers()[0]
+		seed.Details.ID = "deep"
+		seed.Details.BHID = ""
+		seed.Details.Email = "deep@example.com"
+		srv.AddCustomer(seed)
+		require.NotEmpty(t, seed.Details.Tags)
+		require.NotEmpty(t, seed.Balance.Tiers)
+		require.NotNil(t, seed.Balance.CurTier)
+		wantTag, wantTier, wantCur := seed.Details.Tags[0], seed.Balance.Tiers[0].Name, seed.Balance.CurTier.Name
+		seed.Details.Tags[0] = "changed afterwards"
+		seed.Details.Extras = map[string]json.RawMessage{"late": json.RawMessage(`1`)}
+		seed.Balance.Tiers[0].Name = "changed afterwards"
+		seed.Balance.CurTier.Name = "changed afterwards"
+
+		det, err := details(bubblehouse.ByShopID("deep"))
+		require.NoError(t, err)
+		assert.Equal(t, wantTag, det.Tags[0])
+		assert.NotContains(t, det.Extras, "late")
+		bal, err := c.CustomerBalance3(ctx, &bubblehouse.CustomerBalance3Input{Customer: bubblehouse.ByShopID("deep"), IncludeFullProgram: true})
+		require.NoError(t, err)
+		assert.Equal(t, wantTier, bal.Tiers[0].Name)
+		require.NotNil(t, bal.CurTier)
+		assert.Equal(t, wantCur, bal.CurTier.Name)
+	})
+	t.Run("a new customer matching two replaces both", func(t *testing.T) {
+		a := srv.AddCustomer(Customer{Details: bubblehouse.Customer2{ID: "twin-a", FirstName: "A"}})
+		b := srv.AddCustomer(Customer{Details: bubblehouse.Customer2{ID: "twin-b", FirstName: "B"}})
+		srv.AddCustomer(Customer{Details: bubblehouse.Customer2{BHID: a, ID: "twin-b", FirstName: "Both"}})
+		for _, id := range []*bubblehouse.CustomerIdentity1{bubblehouse.ByBHID(a), bubblehouse.ByShopID("twin-b")} {
+			det, err := details(id)
+			require.NoError(t, err)
+			assert.Equal(t, "Both", det.FirstName)
+		}
+		_, err := details(bubblehouse.ByShopID("twin-a"))
+		assert.ErrorIs(t, err, bubblehouse.ErrNoCustomersMatchCustomerIdentity, "the record matched by BHID is gone")
+		_, err = details(bubblehouse.ByBHID(b))
+		assert.ErrorIs(t, err, bubblehouse.ErrNoCustomersMatchCustomerIdentity, "the record matched by shop ID is gone too")
+	})
+}
+
+// A seed decoded from JSON keeps the keys the SDK does not model, but a
+// field the test clears in Go is served cleared, even where its key is
+// omitted when empty and the seed's JSON still has it.
+func TestSeedEditsWinOverSeedJSON(t *testing.T) {
+	srv := NewServer(t)
+	c := srv.Client()
+	ctx := context.Background()
+
+	var det bubblehouse.Customer2
+	require.NoError(t, json.Unmarshal([]byte(`{"id":"e1","email":"e1@example.com","phone":"+15550100","tags":["vip"],`+
+		`"extras":{"a":1,"b":2},"future_field":{"x":1}}`), &det))
+	var bal bubblehouse.CustomerBalanceResult3
+	require.NoError(t, json.Unmarshal([]byte(`{"pts_available":100,"pts_available_value":"1.00",`+
+		`"next_tier":{"id":"gold","name":"Gold","future_tier_field":true},"future_balance_field":7}`), &bal))
+	det.Phone = ""
+	det.Tags = nil
+	delete(det.Extras, "b")
+	bal.PtsAvailableValue = nil
+	bal.NextTier = nil
+	srv.AddCustomer(Customer{Details: det, Balance: bal})
+
+	got, err := c.CustomerDetails1(ctx, &bubblehouse.CustomerDetails1Input{Customer: bubblehouse.ByShopID("e1")})
+	require.NoError(t, err)
+	assert.Empty(t, got.Phone)
+	assert.Nil(t, got.Tags)
+	assert.Equal(t, map[string]json.RawMessage{"a": json.RawMessage(`1`)}, got.Extras, "a map is the Go value's alone")
+	var future map[string]int
+	ok, err := got.Field("future_field", &future)
+	require.NoError(t, err)
+	assert.True(t, ok, "an unmodelled key is still served")
+	assert.Equal(t, map[string]int{"x": 1}, future)
+
+	b, err := c.CustomerBalance3(ctx, &bubblehouse.CustomerBalance3Input{Customer: bubblehouse.ByShopID("e1")})
+	require.NoError(t, err)
+	assert.Nil(t, b.PtsAvailableValue)
+	assert.Nil(t, b.NextTier)
+	ok, err = b.Field("future_balance_field", nil)
+	require.NoError(t, err)
+	assert.True(t, ok)
 }
 
 var bhidPattern = regexp.MustCompile(`^[0-9a-f]{16}$`)

@@ -33,22 +33,20 @@ type Customer struct {
 	Export json.RawMessage
 }
 
-// customerRecord is a customer as stored. Records are replaced, never
-// modified, so a handler may read one without holding the server's lock.
+// customerRecord is a customer as stored: a snapshot that shares nothing
+// with the caller's seed. Records are replaced, never modified, so a
+// handler may read one without holding the server's lock.
 type customerRecord struct {
 	c Customer
 }
 
-// AddCustomer adds c to the server, or replaces the customer with the same
-// BHID or the same non-empty shop ID, and returns the customer's BHID
-// (generated when Details.BHID is empty). The server keeps its own copy of
-// the slices and the export.
+// AddCustomer adds c to the server, or replaces every customer with the
+// same BHID or the same non-empty shop ID, and returns the customer's BHID
+// (generated when Details.BHID is empty). The server keeps a deep copy: a
+// change to c, its slices, maps or pointers after the call does not reach
+// the server, and a test may change a seed while calls are in flight.
 func (s *Server) AddCustomer(c Customer) bubblehouse.BHID {
-	c.History = append([]bubblehouse.Change2(nil), c.History...)
-	c.Referrals = append([]bubblehouse.Referral2(nil), c.Referrals...)
-	if c.Export != nil {
-		c.Export = append(json.RawMessage(nil), c.Export...)
-	}
+	c = c.snapshot()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c.Details.BHID == "" {
@@ -68,15 +66,55 @@ func (s *Server) AddCustomer(c Customer) bubblehouse.BHID {
 			c.Referrals[i].ReferralBHID = s.newBHIDLocked()
 		}
 	}
-	rec := &customerRecord{c: c}
-	for i, old := range s.customers {
-		if sameBHID(old.c.Details.BHID, c.Details.BHID) || (c.Details.ID != "" && old.c.Details.ID == c.Details.ID) {
-			s.customers[i] = rec
-			return c.Details.BHID
+	kept := s.customers[:0:0]
+	for _, old := range s.customers {
+		if !sameBHID(old.c.Details.BHID, c.Details.BHID) && (c.Details.ID == "" || old.c.Details.ID != c.Details.ID) {
+			kept = append(kept, old)
 		}
 	}
-	s.customers = append(s.customers, rec)
+	s.customers = append(kept, &customerRecord{c: c})
 	return c.Details.BHID
+}
+
+// snapshot returns a deep copy of c: each value is encoded as the server
+// would serve it (its Go fields, plus the keys its seed JSON has that the
+// SDK does not model) and decoded afresh, so the copy shares no slice, map
+// or pointer with c, and its Raw is what the server serves. A value that
+// cannot be encoded is kept as it is; serving it answers 500.
+func (c Customer) snapshot() Customer {
+	out := Customer{
+		Details: clone(c.Details, c.Details.Raw()),
+		Balance: clone(c.Balance, c.Balance.Raw()),
+	}
+	if c.History != nil {
+		out.History = make([]bubblehouse.Change2, len(c.History))
+		for i := range c.History {
+			out.History[i] = clone(c.History[i], c.History[i].Raw())
+		}
+	}
+	if c.Referrals != nil {
+		out.Referrals = make([]bubblehouse.Referral2, len(c.Referrals))
+		for i := range c.Referrals {
+			out.Referrals[i] = clone(c.Referrals[i], c.Referrals[i].Raw())
+		}
+	}
+	if c.Export != nil {
+		out.Export = append(json.RawMessage(nil), c.Export...)
+	}
+	return out
+}
+
+// clone is one value of snapshot.
+func clone[T any](v T, raw json.RawMessage) T {
+	b, apiErr := render(v, raw)
+	if apiErr != nil {
+		return v
+	}
+	var out T
+	if json.Unmarshal(b, &out) != nil {
+		return v
+	}
+	return out
 }
 
 // newBHIDLocked returns a fresh bubbleflake-shaped ID: 16 hex digits of

@@ -4,12 +4,16 @@ import (
 	"bytes"
 	"encoding/json"
 	"net/http"
+	"reflect"
 	"strings"
 )
 
 // The SDK's output types keep the JSON they were decoded from (Raw). When a
 // test seeds the fake with values decoded from JSON, the keys the SDK does
 // not model are carried over from that JSON, so the fake serves them too.
+// Keys the SDK does model always come from the Go value: a field the test
+// cleared stays cleared, even though its omitempty key is missing from the
+// value's JSON and present in the seed's.
 
 func marshal(v any) ([]byte, *apiError) {
 	b, err := json.Marshal(v)
@@ -19,9 +23,10 @@ func marshal(v any) ([]byte, *apiError) {
 	return b, nil
 }
 
-// render encodes v, adds the keys of raw that v's JSON lacks (recursively
-// through objects, and arrays of equal length), and removes the keys in
-// drop: "tiers" at the top level, "cur_tier.features" inside an object.
+// render encodes v, adds the keys of raw that v's type does not model
+// (recursively through objects, and arrays of equal length, element by
+// element), and removes the keys in drop: "tiers" at the top level,
+// "cur_tier.features" inside an object.
 func render(v any, raw json.RawMessage, drop ...string) ([]byte, *apiError) {
 	typed, apiErr := marshal(v)
 	if apiErr != nil {
@@ -36,7 +41,7 @@ func render(v any, raw json.RawMessage, drop ...string) ([]byte, *apiError) {
 		return typed, nil
 	}
 	if ok2 {
-		t = mergeUnknown(t, r)
+		t = mergeUnknown(t, r, reflect.TypeOf(v))
 	}
 	for _, path := range drop {
 		deletePath(t, strings.Split(path, "."))
@@ -70,32 +75,89 @@ func decodeAny(b []byte) (any, bool) {
 	return v, true
 }
 
-// mergeUnknown adds to typed what raw has and typed lacks. Values typed has
-// win: they are what the test set.
-func mergeUnknown(typed, raw any) any {
-	switch t := typed.(type) {
+// mergeUnknown adds to typed, the JSON of a value of Go type t, the keys of
+// raw that t does not model. Keys t models come from typed alone: a value
+// the test set wins, and so does one it cleared (omitempty left its key
+// out). Inside a map (such as Customer2.Extras) typed is the whole truth
+// too. Where t is unknown or opaque (json.RawMessage, any), typed wins.
+func mergeUnknown(typed, raw any, t reflect.Type) any {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil {
+		return typed
+	}
+	switch tv := typed.(type) {
 	case map[string]any:
 		r, ok := raw.(map[string]any)
 		if !ok {
 			return typed
 		}
-		for k, rv := range r {
-			if tv, ok := t[k]; ok {
-				t[k] = mergeUnknown(tv, rv)
-			} else {
-				t[k] = rv
+		switch t.Kind() {
+		case reflect.Struct:
+			modelled := jsonFields(t)
+			for k, rv := range r {
+				ft, isModelled := modelled[k]
+				if cur, ok := tv[k]; ok {
+					tv[k] = mergeUnknown(cur, rv, ft)
+				} else if !isModelled {
+					tv[k] = rv
+				}
+			}
+		case reflect.Map:
+			for k, rv := range r {
+				if cur, ok := tv[k]; ok {
+					tv[k] = mergeUnknown(cur, rv, t.Elem())
+				}
 			}
 		}
-		return t
+		return tv
 	case []any:
 		r, ok := raw.([]any)
-		if !ok || len(r) != len(t) {
+		if !ok || len(r) != len(tv) || (t.Kind() != reflect.Slice && t.Kind() != reflect.Array) {
 			return typed
 		}
-		for i := range t {
-			t[i] = mergeUnknown(t[i], r[i])
+		for i := range tv {
+			tv[i] = mergeUnknown(tv[i], r[i], t.Elem())
 		}
-		return t
+		return tv
 	}
 	return typed
+}
+
+// jsonFields maps the JSON keys of struct type t to their fields' types,
+// as encoding/json names them: the tag's name, else the field's name;
+// "-" and unexported fields are skipped, untagged embedded structs are
+// flattened.
+func jsonFields(t reflect.Type) map[string]reflect.Type {
+	fields := make(map[string]reflect.Type, t.NumField())
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" {
+			continue
+		}
+		ft := f.Type
+		if f.Anonymous && name == "" {
+			for ft.Kind() == reflect.Pointer {
+				ft = ft.Elem()
+			}
+			if ft.Kind() == reflect.Struct {
+				for k, v := range jsonFields(ft) {
+					if _, shadowed := fields[k]; !shadowed {
+						fields[k] = v
+					}
+				}
+				continue
+			}
+		}
+		if !f.IsExported() {
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		fields[name] = ft
+	}
+	return fields
 }
