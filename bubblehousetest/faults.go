@@ -50,8 +50,9 @@ type Request struct {
 	// Body is RawBody decoded, when it was a JSON object.
 	Body map[string]any
 	// Subject, KeyID, Level and CustomerEmail are the token's "sub", "kid",
-	// "l" and "ce", when the token was valid; all empty for an anonymous or
-	// refused token.
+	// "l" and "ce", when the token was valid, whether the answer was
+	// scripted or not; all empty for an anonymous token, or one the server
+	// refuses (or would have, had no failure been scripted).
 	Subject       string
 	KeyID         string
 	Level         string
@@ -67,8 +68,10 @@ type Request struct {
 }
 
 // FailNext makes the next n calls of endpoint (or of every endpoint, with
-// AnyEndpoint) fail with f, before the token is even looked at. Scripts
-// queue up: FailNext(e, 2, a) then FailNext(e, 1, b) fails with a, a, b.
+// AnyEndpoint) fail with f, whatever their token: a call whose token the
+// server would refuse gets f too, while a valid token's claims are recorded
+// in Requests. Scripts queue up: FailNext(e, 2, a) then FailNext(e, 1, b)
+// fails with a, a, b.
 func (s *Server) FailNext(endpoint string, n int, f Failure) {
 	if n <= 0 {
 		return

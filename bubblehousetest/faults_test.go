@@ -54,6 +54,32 @@ func TestFailNextWithRetryAfterIsRetriedThrough(t *testing.T) {
 	assert.Empty(t, srv.Requests())
 }
 
+// A scripted failure stands for what the real service answers after it has
+// read the token (its limiter is per customer), so the record carries the
+// token's claims; a bad token still gets the scripted answer, unrecorded.
+func TestScriptedFailureRecordsTheToken(t *testing.T) {
+	srv := NewServer(t, WithDemoData())
+	srv.FailNext(AnyEndpoint, 2, Failure{Status: 429})
+	tok := mint(t, hs256(DefaultKeyID), claims(DemoShop+"/"+DemoCustomerShopID, "l", "admin", "ce", DemoCustomerEmail), defaultKey)
+
+	a := post(t, srv, EndpointCustomerBalance3, tok, "{}")
+	assert.Equal(t, http.StatusTooManyRequests, a.Status)
+	bad := mint(t, hs256(DefaultKeyID), claims(DemoShop), []byte("another-secret"))
+	a = post(t, srv, EndpointCustomerBalance3, bad, "{}")
+	assert.Equal(t, http.StatusTooManyRequests, a.Status, "the script wins over a bad token")
+
+	reqs := srv.Requests()
+	require.Len(t, reqs, 2)
+	assert.True(t, reqs[0].Injected)
+	assert.Equal(t, DemoShop+"/"+DemoCustomerShopID, reqs[0].Subject)
+	assert.Equal(t, DefaultKeyID, reqs[0].KeyID)
+	assert.Equal(t, "admin", reqs[0].Level)
+	assert.Equal(t, DemoCustomerEmail, reqs[0].CustomerEmail)
+	assert.True(t, reqs[1].Injected)
+	assert.Empty(t, reqs[1].Subject, "a token that would be refused leaves no claims")
+	assert.Empty(t, reqs[1].KeyID)
+}
+
 func TestCutNextMidBody(t *testing.T) {
 	srv := NewServer(t, WithDemoData())
 	c := srv.Client()

@@ -76,6 +76,10 @@ func (s *Server) endpoint(name string) (endpointFunc, bool) {
 // function, then the scripted latency and failures, the shop, the token,
 // the body, and last the function itself. [INF] Bubblehouse does not
 // document the order; this one lets a test script failures for any call.
+// The shop and token are verified before a scripted failure all the same,
+// though refused only after it, so that the failure's record carries the
+// token's claims: a real 429 comes from a per-customer limiter that has
+// read the token.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &call{w: w, r: r, rec: Request{Time: s.now(), Method: r.Method, Path: r.URL.Path}}
 	body, bodyErr := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
@@ -110,26 +114,16 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.record(c) // the client left or the server closed: no answer
 		return
 	}
+	authErr := s.identify(c, shop)
 	if f, ok := s.takeFailure(fn); ok {
 		c.rec.Injected = true
 		s.fail(c, failureError(f))
 		return
 	}
-	// [INF] The fake knows one shop. A token's key belongs to a shop, so a
-	// call to another slug is answered as a token that is not valid there,
-	// which is what Bubblehouse's global error list offers; it might answer
-	// 404 instead.
-	if shop != s.shop {
-		s.fail(c, errorf(http.StatusUnauthorized, "invalid_token", "The token is not valid for this shop"))
+	if authErr != nil {
+		s.fail(c, authErr)
 		return
 	}
-	tok, apiErr := s.authenticate(r)
-	if apiErr != nil {
-		s.fail(c, apiErr)
-		return
-	}
-	c.tok = tok
-	c.rec.Subject, c.rec.KeyID, c.rec.Level, c.rec.CustomerEmail = tok.subject, tok.keyID, tok.level, tok.email
 	if apiErr := decodeInput(body, bodyErr, &c.in); apiErr != nil {
 		s.fail(c, apiErr)
 		return
@@ -226,6 +220,25 @@ func failureError(f Failure) *apiError {
 		}
 	}
 	return e
+}
+
+// identify checks the shop of the URL and the call's token, and on success
+// keeps the token in c and its claims in c's record.
+func (s *Server) identify(c *call, shop string) *apiError {
+	// [INF] The fake knows one shop. A token's key belongs to a shop, so a
+	// call to another slug is answered as a token that is not valid there,
+	// which is what Bubblehouse's global error list offers; it might answer
+	// 404 instead.
+	if shop != s.shop {
+		return errorf(http.StatusUnauthorized, "invalid_token", "The token is not valid for this shop")
+	}
+	tok, apiErr := s.authenticate(c.r)
+	if apiErr != nil {
+		return apiErr
+	}
+	c.tok = tok
+	c.rec.Subject, c.rec.KeyID, c.rec.Level, c.rec.CustomerEmail = tok.subject, tok.keyID, tok.level, tok.email
+	return nil
 }
 
 // authenticate reads the bearer token. [DOC] No token and an empty token
