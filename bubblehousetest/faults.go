@@ -1,16 +1,21 @@
 package bubblehousetest
 
 import (
+	"fmt"
 	"time"
 )
 
 // Failure is an error answer scripted with FailNext.
 type Failure struct {
-	// Status is the HTTP status, 400 to 599; 0 means 503.
+	// Status is the HTTP status, 400 to 599; 0 means 503. FailNext refuses
+	// any other.
 	Status int
 	// ID is the error id of the body, such as "rate_limit_exceeded". Empty
-	// sends the id Bubblehouse uses for the status when there is one
-	// (rate_limit_exceeded for 429, invalid_token for 401), else none.
+	// sends the id Bubblehouse documents for the status (rate_limit_exceeded
+	// for 429, invalid_token for 401), else [INF] one of the API author's
+	// framework, which the fake's own refusals use too: bad_request (400 and
+	// any other 4xx), forbidden (403), not_found (404), invalid_http_method
+	// (405), invalid_content_type (415), internal_server_error (any 5xx).
 	ID string
 	// Message is the body's message; empty leaves it out, as Bubblehouse
 	// often does.
@@ -71,10 +76,24 @@ type Request struct {
 // AnyEndpoint) fail with f, whatever their token: a call whose token the
 // server would refuse gets f too, while a valid token's claims are recorded
 // in Requests. Scripts queue up: FailNext(e, 2, a) then FailNext(e, 1, b)
-// fails with a, a, b.
-func (s *Server) FailNext(endpoint string, n int, f Failure) {
+// fails with a, a, b; n <= 0 scripts nothing.
+//
+// An endpoint that names no function of the fake, or a status that is not
+// an error status, would script a failure that never comes or is not the
+// one asked for: FailNext then scripts nothing and returns an error, and
+// also fails the test of a server made by NewServer.
+func (s *Server) FailNext(endpoint string, n int, f Failure) error {
+	if s.tb != nil {
+		s.tb.Helper()
+	}
+	if err := s.checkEndpoint(endpoint); err != nil {
+		return s.misuse("FailNext", err)
+	}
+	if f.Status != 0 && (f.Status < 400 || f.Status > 599) {
+		return s.misuse("FailNext", fmt.Errorf("status %d is not an error status (400 to 599, or 0 for 503)", f.Status))
+	}
 	if n <= 0 {
-		return
+		return nil
 	}
 	if f.Status == 0 {
 		f.Status = 503
@@ -82,6 +101,31 @@ func (s *Server) FailNext(endpoint string, n int, f Failure) {
 	s.mu.Lock()
 	s.fails[endpoint] = append(s.fails[endpoint], failScript{n: n, f: f})
 	s.mu.Unlock()
+	return nil
+}
+
+// checkEndpoint accepts the names of the functions the fake serves and
+// AnyEndpoint.
+func (s *Server) checkEndpoint(name string) error {
+	if _, ok := s.endpoint(name); ok || name == AnyEndpoint {
+		return nil
+	}
+	return fmt.Errorf("unknown endpoint %.60q: use an Endpoint constant (%s, %s, %s, %s, %s, %s) or AnyEndpoint",
+		name, EndpointCustomerDetails1, EndpointCustomerHistory2, EndpointCustomerBalance3,
+		EndpointCustomerReferrals2, EndpointExportCustomerData1, EndpointStatus2)
+}
+
+// misuse reports a bad argument to method: it fails the test of a server
+// made by NewServer and returns the error either way. It uses Errorf, not
+// Fatalf, because the Server's methods may be called from any goroutine and
+// FailNow may only be called from the test's own.
+func (s *Server) misuse(method string, err error) error {
+	err = fmt.Errorf("bubblehousetest: %s: %w", method, err)
+	if s.tb != nil {
+		s.tb.Helper()
+		s.tb.Errorf("%v", err)
+	}
+	return err
 }
 
 // SetLatency makes the server wait d before answering each call of endpoint

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -78,6 +79,88 @@ func TestScriptedFailureRecordsTheToken(t *testing.T) {
 	assert.True(t, reqs[1].Injected)
 	assert.Empty(t, reqs[1].Subject, "a token that would be refused leaves no claims")
 	assert.Empty(t, reqs[1].KeyID)
+}
+
+// reportingTB is a testing.TB whose Errorf is recorded instead of failing
+// the test, to see what the server reports.
+type reportingTB struct {
+	testing.TB
+	mu   sync.Mutex
+	errs []string
+}
+
+func (r *reportingTB) Errorf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+
+func (r *reportingTB) reported() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.errs...)
+}
+
+func TestFailNextRefusesBadScripts(t *testing.T) {
+	tests := []struct {
+		name     string
+		endpoint string
+		f        Failure
+		want     string
+	}{
+		{"a success status", EndpointStatus2, Failure{Status: 200}, "status 200 is not an error status"},
+		{"a status beyond 599", EndpointStatus2, Failure{Status: 600}, "status 600 is not an error status"},
+		{"a negative status", EndpointStatus2, Failure{Status: -1}, "status -1 is not an error status"},
+		{"a misspelled endpoint", "CustomerBalance", Failure{Status: 503}, `unknown endpoint "CustomerBalance"`},
+		{"a lowercase endpoint", "status2", Failure{Status: 503}, `unknown endpoint "status2"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tb := &reportingTB{TB: t}
+			srv := NewServer(tb, WithDemoData())
+			err := srv.FailNext(tc.endpoint, 1, tc.f)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "bubblehousetest: FailNext: "+tc.want)
+			assert.Equal(t, []string{err.Error()}, tb.reported(), "the test is failed once, with the error")
+
+			// Nothing was scripted: the next call succeeds.
+			a := post(t, srv, EndpointStatus2, shopToken(t, srv), "{}")
+			assert.Equal(t, http.StatusOK, a.Status)
+		})
+	}
+
+	t.Run("a started server returns the error only", func(t *testing.T) {
+		srv, err := Start()
+		require.NoError(t, err)
+		defer srv.Close()
+		assert.ErrorContains(t, srv.FailNext("Status3", 1, Failure{}), `unknown endpoint "Status3"`)
+		assert.NoError(t, srv.FailNext(AnyEndpoint, 1, Failure{}))
+		assert.NoError(t, srv.FailNext(EndpointStatus2, 0, Failure{Status: 404}), "n <= 0 scripts nothing, and is no mistake")
+		assert.Equal(t, http.StatusServiceUnavailable, post(t, srv, EndpointStatus2, shopToken(t, srv), "{}").Status)
+		assert.Equal(t, http.StatusOK, post(t, srv, EndpointStatus2, shopToken(t, srv), "{}").Status)
+	})
+}
+
+func TestFailNextDefaultIDs(t *testing.T) {
+	srv := NewServer(t, WithDemoData())
+	for status, id := range map[int]string{
+		0:   "internal_server_error", // 503
+		400: "bad_request",
+		401: "invalid_token",
+		403: "forbidden",
+		404: "not_found",
+		418: "bad_request",
+		429: "rate_limit_exceeded",
+		500: "internal_server_error",
+		502: "internal_server_error",
+		503: "internal_server_error",
+	} {
+		srv.FailNext(EndpointStatus2, 1, Failure{Status: status})
+		a := post(t, srv, EndpointStatus2, shopToken(t, srv), "{}")
+		assert.Equal(t, id, a.ID, "status %d", status)
+	}
+	srv.FailNext(EndpointStatus2, 1, Failure{Status: 503, ID: "maintenance"})
+	assert.Equal(t, "maintenance", post(t, srv, EndpointStatus2, shopToken(t, srv), "{}").ID, "a scripted id is sent as it is")
 }
 
 func TestCutNextMidBody(t *testing.T) {

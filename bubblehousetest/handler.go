@@ -91,14 +91,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	if len(parts) != 4 || parts[0] != "api" {
-		s.fail(c, errorf(http.StatusNotFound, "not_found", "No such URL; calls go to /api/<version>/<shop>/<Func>"))
+		s.fail(c, errorf(http.StatusNotFound, idNotFound, "No such URL; calls go to /api/<version>/<shop>/<Func>"))
 		return
 	}
 	version, shop, fn := parts[1], parts[2], parts[3]
 	c.rec.Endpoint = fn
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		s.fail(c, errorf(http.StatusMethodNotAllowed, "invalid_http_method", "Use POST with a JSON body"))
+		s.fail(c, errorf(http.StatusMethodNotAllowed, idInvalidHTTPMethod, "Use POST with a JSON body"))
 		return
 	}
 	if !s.versions[version] {
@@ -206,20 +206,38 @@ func (s *Server) takeCut(fn string) (int, bool) {
 	return 0, false
 }
 
+// failureError is the answer of a scripted failure, whose status FailNext
+// has checked.
 func failureError(f Failure) *apiError {
 	e := &apiError{status: f.Status, id: f.ID, message: f.Message, retryAfter: f.RetryAfter}
-	if e.status < 400 || e.status > 599 {
-		e.status = http.StatusServiceUnavailable
-	}
 	if e.id == "" {
-		switch e.status {
-		case http.StatusTooManyRequests:
-			e.id = "rate_limit_exceeded"
-		case http.StatusUnauthorized:
-			e.id = "invalid_token"
-		}
+		e.id = defaultErrorID(e.status)
 	}
 	return e
+}
+
+// defaultErrorID is the id of an error status the test gave none for, as
+// Failure.ID lists them. Clients match on ids, so a body without one would
+// be a failure the real service never sends.
+func defaultErrorID(status int) string {
+	switch status {
+	case http.StatusUnauthorized:
+		return bubblehouse.IDInvalidToken
+	case http.StatusTooManyRequests:
+		return bubblehouse.IDRateLimitExceeded
+	case http.StatusForbidden:
+		return idForbidden
+	case http.StatusNotFound:
+		return idNotFound
+	case http.StatusMethodNotAllowed:
+		return idInvalidHTTPMethod
+	case http.StatusUnsupportedMediaType:
+		return idInvalidContentType
+	}
+	if status >= 500 {
+		return idInternalServerError
+	}
+	return idBadRequest
 }
 
 // identify checks the shop of the URL and the call's token, and on success
