@@ -130,8 +130,15 @@ func (s *Server) misuse(method string, err error) error {
 
 // SetLatency makes the server wait d before answering each call of endpoint
 // (or of every endpoint, with AnyEndpoint); 0 removes it. The wait ends
-// early when the client goes away or the server closes.
-func (s *Server) SetLatency(endpoint string, d time.Duration) {
+// early when the client goes away or the server closes. An unknown
+// endpoint is refused as FailNext refuses it.
+func (s *Server) SetLatency(endpoint string, d time.Duration) error {
+	if s.tb != nil {
+		s.tb.Helper()
+	}
+	if err := s.checkEndpoint(endpoint); err != nil {
+		return s.misuse("SetLatency", err)
+	}
 	s.mu.Lock()
 	if d <= 0 {
 		delete(s.latency, endpoint)
@@ -139,15 +146,23 @@ func (s *Server) SetLatency(endpoint string, d time.Duration) {
 		s.latency[endpoint] = d
 	}
 	s.mu.Unlock()
+	return nil
 }
 
 // CutNext makes the next n successful answers of endpoint (or of every
 // endpoint, with AnyEndpoint) break off: the server announces the full
 // Content-Length, sends afterBytes bytes of the body and closes the
 // connection. afterBytes is clamped so that at least one byte is missing.
-func (s *Server) CutNext(endpoint string, n int, afterBytes int) {
+// An unknown endpoint is refused as FailNext refuses it.
+func (s *Server) CutNext(endpoint string, n int, afterBytes int) error {
+	if s.tb != nil {
+		s.tb.Helper()
+	}
+	if err := s.checkEndpoint(endpoint); err != nil {
+		return s.misuse("CutNext", err)
+	}
 	if n <= 0 {
-		return
+		return nil
 	}
 	if afterBytes < 0 {
 		afterBytes = 0
@@ -155,6 +170,7 @@ func (s *Server) CutNext(endpoint string, n int, afterBytes int) {
 	s.mu.Lock()
 	s.cuts[endpoint] = append(s.cuts[endpoint], cutScript{n: n, after: afterBytes})
 	s.mu.Unlock()
+	return nil
 }
 
 // Requests returns a copy of every request the server received since it

@@ -141,6 +141,24 @@ func TestFailNextRefusesBadScripts(t *testing.T) {
 	})
 }
 
+// SetLatency and CutNext take the same endpoint names, and a misspelled one
+// would as silently never apply.
+func TestSetLatencyAndCutNextRefuseUnknownEndpoints(t *testing.T) {
+	tb := &reportingTB{TB: t}
+	srv := NewServer(tb, WithDemoData())
+	errLatency := srv.SetLatency("CustomerBalance", time.Hour)
+	errCut := srv.CutNext("customerbalance3", 1, 10)
+	require.Error(t, errLatency)
+	require.Error(t, errCut)
+	assert.Contains(t, errLatency.Error(), `bubblehousetest: SetLatency: unknown endpoint "CustomerBalance"`)
+	assert.Contains(t, errCut.Error(), `bubblehousetest: CutNext: unknown endpoint "customerbalance3"`)
+	assert.Equal(t, []string{errLatency.Error(), errCut.Error()}, tb.reported())
+
+	assert.NoError(t, srv.SetLatency(AnyEndpoint, 0))
+	assert.NoError(t, srv.CutNext(EndpointExportCustomerData1, 0, 10))
+	assert.Empty(t, tb.reported()[2:], "known names are no mistake")
+}
+
 func TestFailNextDefaultIDs(t *testing.T) {
 	srv := NewServer(t, WithDemoData())
 	for status, id := range map[int]string{
