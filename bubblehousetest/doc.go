@@ -8,6 +8,7 @@
 // A test of code that calls Bubblehouse, with a scripted 429:
 //
 //	func TestShowsPoints(t *testing.T) {
+//		ctx := context.Background()
 //		srv := bubblehousetest.NewServer(t, bubblehousetest.WithDemoData())
 //		srv.FailNext(bubblehousetest.EndpointCustomerBalance3, 1, bubblehousetest.Failure{
 //			Status: 429, ID: "rate_limit_exceeded", RetryAfter: time.Second,
