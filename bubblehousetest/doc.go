@@ -54,6 +54,9 @@
 // service disagrees):
 //   - a clock skew of MaxClockSkew (10 s) is allowed on "iat" and "exp", as
 //     in the API author's public Go framework;
+//   - "aud" must be the string "BH": an array holding it, which RFC 7519
+//     allows, is refused, since the docs and both official integrations use
+//     a string and the author's framework reads claims as strings;
 //   - any non-empty "l" claim makes a customer token admin-level (the real
 //     value is not public); without it ExportCustomerData1 is 403 forbidden;
 //   - a wrong shop slug in the URL is 401 invalid_token (the key does not
