@@ -274,6 +274,35 @@ func Example_rateLimit() {
 	// <nil> 2
 }
 
+func ExampleClient_Status2() {
+	srv, c := demo()
+	defer srv.Close()
+	ctx := context.Background()
+
+	// A shop token is logged in as the shop; with no customer in the token,
+	// there is no membership to report.
+	st, err := c.Status2(ctx)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(st.LoggedIn, st.ShopSlug, st.Membership, st.ProgramEnabled)
+	// Now is the server's clock, which judges every token's iat and exp.
+	fmt.Println("clocks agree:", time.Since(st.Now.Time).Abs() < bubblehouse.MaxClockSkew)
+
+	// A customer token reports that customer's membership.
+	st, err = c.ForCustomer(bubblehousetest.DemoCustomerShopID).Status2(ctx)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(st.LoggedIn, st.ShopSlug, st.Membership)
+	// Output:
+	// true demo-shop none true
+	// clocks agree: true
+	// true demo-shop full
+}
+
 func ExampleClient_Check() {
 	srv, c := demo()
 	defer srv.Close()

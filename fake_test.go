@@ -3,7 +3,11 @@ package bubblehouse_test
 import (
 	"context"
 	"encoding/json"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,19 +111,49 @@ func TestEndpointsOnTheFake(t *testing.T) {
 	assert.ErrorIs(t, err, bubblehouse.ErrCustomerIdentityPartiallyMismatchesMatchedCustomer)
 }
 
-// TestReadmeTestingSnippet is the README's "Testing your code" example, kept
-// here so that the README cannot drift from what works.
-func TestReadmeTestingSnippet(t *testing.T) {
+// TestShowsPoints is the README's "Testing your code" example, word for
+// word (TestReadmeTestingSnippet holds them together), so that what the
+// README shows compiles and passes.
+func TestShowsPoints(t *testing.T) {
 	ctx := context.Background()
-
 	srv := bubblehousetest.NewServer(t, bubblehousetest.WithDemoData())
 	c := srv.Client() // a *bubblehouse.Client already pointed at the fake
 
 	// Script a 429: the client waits out Retry-After and retries.
-	srv.FailNext("CustomerBalance3", 1, bubblehousetest.Failure{Status: 429, ID: "rate_limit_exceeded", RetryAfter: time.Second})
+	srv.FailNext(bubblehousetest.EndpointCustomerBalance3, 1, bubblehousetest.Failure{Status: 429, RetryAfter: time.Second})
 
 	bal, err := c.CustomerBalance3(ctx, &bubblehouse.CustomerBalance3Input{Customer: bubblehouse.ByEmail(bubblehousetest.DemoCustomerEmail)})
 	require.NoError(t, err)
-	require.Len(t, srv.Requests(), 2)
-	_ = bal
+	assert.Equal(t, int64(1850), bal.PtsAvailable) // the demo customer's points
+	assert.Len(t, srv.Requests(), 2)               // the 429, then the retry
+}
+
+// TestReadmeTestingSnippet fails when the Go block under "Testing your
+// code" in README.md and TestShowsPoints differ by more than whitespace.
+func TestReadmeTestingSnippet(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	_, section, ok := strings.Cut(string(readme), "\n## Testing your code\n")
+	require.True(t, ok, "README.md has no Testing your code section")
+	_, block, ok := strings.Cut(section, "```go\n")
+	require.True(t, ok, "the section has no Go block")
+	block, _, ok = strings.Cut(block, "\n```")
+	require.True(t, ok, "the Go block is not closed")
+
+	src, err := os.ReadFile("fake_test.go")
+	require.NoError(t, err)
+	fset := token.NewFileSet()
+	file, err := parser.ParseFile(fset, "fake_test.go", src, parser.ParseComments)
+	require.NoError(t, err)
+	var own string
+	for _, d := range file.Decls {
+		if fn, ok := d.(*ast.FuncDecl); ok && fn.Name.Name == "TestShowsPoints" {
+			// From "func" to the closing brace: the doc comment is ours.
+			own = string(src[fset.Position(fn.Type.Func).Offset:fset.Position(fn.End()).Offset])
+		}
+	}
+	require.NotEmpty(t, own, "fake_test.go has no TestShowsPoints")
+
+	words := func(s string) string { return strings.Join(strings.Fields(s), " ") }
+	assert.Equal(t, words(own), words(block), "README.md's testing snippet and TestShowsPoints differ; change both")
 }

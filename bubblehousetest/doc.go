@@ -8,6 +8,7 @@
 // A test of code that calls Bubblehouse, with a scripted 429:
 //
 //	func TestShowsPoints(t *testing.T) {
+//		ctx := context.Background()
 //		srv := bubblehousetest.NewServer(t, bubblehousetest.WithDemoData())
 //		srv.FailNext(bubblehousetest.EndpointCustomerBalance3, 1, bubblehousetest.Failure{
 //			Status: 429, ID: "rate_limit_exceeded", RetryAfter: time.Second,
@@ -53,6 +54,9 @@
 // service disagrees):
 //   - a clock skew of MaxClockSkew (10 s) is allowed on "iat" and "exp", as
 //     in the API author's public Go framework;
+//   - "aud" must be the string "BH": an array holding it, which RFC 7519
+//     allows, is refused, since the docs and both official integrations use
+//     a string and the author's framework reads claims as strings;
 //   - any non-empty "l" claim makes a customer token admin-level (the real
 //     value is not public); without it ExportCustomerData1 is 403 forbidden;
 //   - a wrong shop slug in the URL is 401 invalid_token (the key does not

@@ -13,7 +13,12 @@ import (
 // They are the ids of the API author's public Go framework; Bubblehouse
 // does not document them.
 const (
-	idForbidden = "forbidden"
+	idForbidden           = "forbidden"
+	idNotFound            = "not_found"
+	idInvalidHTTPMethod   = "invalid_http_method"
+	idInvalidContentType  = "invalid_content_type"
+	idBadRequest          = "bad_request"
+	idInternalServerError = "internal_server_error"
 )
 
 // rateLimitMessage is the message Bubblehouse's docs show for a 429.
@@ -367,7 +372,7 @@ func (s *Server) generateExport(rec *customerRecord) ([]byte, *apiError) {
 		Referrals  []json.RawMessage `json:"referrals"`
 	}{s.now().UTC().Truncate(time.Second), s.shop, details, balance, history, refs}, "", "  ")
 	if err != nil {
-		return nil, errorf(http.StatusInternalServerError, "internal_server_error", "The export could not be encoded")
+		return nil, errorf(http.StatusInternalServerError, idInternalServerError, "The export could not be encoded")
 	}
 	return out, nil
 }

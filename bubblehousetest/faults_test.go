@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"net/http"
 	"sync"
 	"testing"
@@ -52,6 +53,132 @@ func TestFailNextWithRetryAfterIsRetriedThrough(t *testing.T) {
 
 	srv.Reset()
 	assert.Empty(t, srv.Requests())
+}
+
+// A scripted failure stands for what the real service answers after it has
+// read the token (its limiter is per customer), so the record carries the
+// token's claims; a bad token still gets the scripted answer, unrecorded.
+func TestScriptedFailureRecordsTheToken(t *testing.T) {
+	srv := NewServer(t, WithDemoData())
+	srv.FailNext(AnyEndpoint, 2, Failure{Status: 429})
+	tok := mint(t, hs256(DefaultKeyID), claims(DemoShop+"/"+DemoCustomerShopID, "l", "admin", "ce", DemoCustomerEmail), defaultKey)
+
+	a := post(t, srv, EndpointCustomerBalance3, tok, "{}")
+	assert.Equal(t, http.StatusTooManyRequests, a.Status)
+	bad := mint(t, hs256(DefaultKeyID), claims(DemoShop), []byte("another-secret"))
+	a = post(t, srv, EndpointCustomerBalance3, bad, "{}")
+	assert.Equal(t, http.StatusTooManyRequests, a.Status, "the script wins over a bad token")
+
+	reqs := srv.Requests()
+	require.Len(t, reqs, 2)
+	assert.True(t, reqs[0].Injected)
+	assert.Equal(t, DemoShop+"/"+DemoCustomerShopID, reqs[0].Subject)
+	assert.Equal(t, DefaultKeyID, reqs[0].KeyID)
+	assert.Equal(t, "admin", reqs[0].Level)
+	assert.Equal(t, DemoCustomerEmail, reqs[0].CustomerEmail)
+	assert.True(t, reqs[1].Injected)
+	assert.Empty(t, reqs[1].Subject, "a token that would be refused leaves no claims")
+	assert.Empty(t, reqs[1].KeyID)
+}
+
+// reportingTB is a testing.TB whose Errorf is recorded instead of failing
+// the test, to see what the server reports.
+type reportingTB struct {
+	testing.TB
+	mu   sync.Mutex
+	errs []string
+}
+
+func (r *reportingTB) Errorf(format string, args ...any) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+
+func (r *reportingTB) reported() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.errs...)
+}
+
+func TestFailNextRefusesBadScripts(t *testing.T) {
+	tests := []struct {
+		name     string
+		endpoint string
+		f        Failure
+		want     string
+	}{
+		{"a success status", EndpointStatus2, Failure{Status: 200}, "status 200 is not an error status"},
+		{"a status beyond 599", EndpointStatus2, Failure{Status: 600}, "status 600 is not an error status"},
+		{"a negative status", EndpointStatus2, Failure{Status: -1}, "status -1 is not an error status"},
+		{"a misspelled endpoint", "CustomerBalance", Failure{Status: 503}, `unknown endpoint "CustomerBalance"`},
+		{"a lowercase endpoint", "status2", Failure{Status: 503}, `unknown endpoint "status2"`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tb := &reportingTB{TB: t}
+			srv := NewServer(tb, WithDemoData())
+			err := srv.FailNext(tc.endpoint, 1, tc.f)
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), "bubblehousetest: FailNext: "+tc.want)
+			assert.Equal(t, []string{err.Error()}, tb.reported(), "the test is failed once, with the error")
+
+			// Nothing was scripted: the next call succeeds.
+			a := post(t, srv, EndpointStatus2, shopToken(t, srv), "{}")
+			assert.Equal(t, http.StatusOK, a.Status)
+		})
+	}
+
+	t.Run("a started server returns the error only", func(t *testing.T) {
+		srv, err := Start()
+		require.NoError(t, err)
+		defer srv.Close()
+		assert.ErrorContains(t, srv.FailNext("Status3", 1, Failure{}), `unknown endpoint "Status3"`)
+		assert.NoError(t, srv.FailNext(AnyEndpoint, 1, Failure{}))
+		assert.NoError(t, srv.FailNext(EndpointStatus2, 0, Failure{Status: 404}), "n <= 0 scripts nothing, and is no mistake")
+		assert.Equal(t, http.StatusServiceUnavailable, post(t, srv, EndpointStatus2, shopToken(t, srv), "{}").Status)
+		assert.Equal(t, http.StatusOK, post(t, srv, EndpointStatus2, shopToken(t, srv), "{}").Status)
+	})
+}
+
+// SetLatency and CutNext take the same endpoint names, and a misspelled one
+// would as silently never apply.
+func TestSetLatencyAndCutNextRefuseUnknownEndpoints(t *testing.T) {
+	tb := &reportingTB{TB: t}
+	srv := NewServer(tb, WithDemoData())
+	errLatency := srv.SetLatency("CustomerBalance", time.Hour)
+	errCut := srv.CutNext("customerbalance3", 1, 10)
+	require.Error(t, errLatency)
+	require.Error(t, errCut)
+	assert.Contains(t, errLatency.Error(), `bubblehousetest: SetLatency: unknown endpoint "CustomerBalance"`)
+	assert.Contains(t, errCut.Error(), `bubblehousetest: CutNext: unknown endpoint "customerbalance3"`)
+	assert.Equal(t, []string{errLatency.Error(), errCut.Error()}, tb.reported())
+
+	assert.NoError(t, srv.SetLatency(AnyEndpoint, 0))
+	assert.NoError(t, srv.CutNext(EndpointExportCustomerData1, 0, 10))
+	assert.Empty(t, tb.reported()[2:], "known names are no mistake")
+}
+
+func TestFailNextDefaultIDs(t *testing.T) {
+	srv := NewServer(t, WithDemoData())
+	for status, id := range map[int]string{
+		0:   "internal_server_error", // 503
+		400: "bad_request",
+		401: "invalid_token",
+		403: "forbidden",
+		404: "not_found",
+		418: "bad_request",
+		429: "rate_limit_exceeded",
+		500: "internal_server_error",
+		502: "internal_server_error",
+		503: "internal_server_error",
+	} {
+		srv.FailNext(EndpointStatus2, 1, Failure{Status: status})
+		a := post(t, srv, EndpointStatus2, shopToken(t, srv), "{}")
+		assert.Equal(t, id, a.ID, "status %d", status)
+	}
+	srv.FailNext(EndpointStatus2, 1, Failure{Status: 503, ID: "maintenance"})
+	assert.Equal(t, "maintenance", post(t, srv, EndpointStatus2, shopToken(t, srv), "{}").ID, "a scripted id is sent as it is")
 }
 
 func TestCutNextMidBody(t *testing.T) {

@@ -76,6 +76,10 @@ func (s *Server) endpoint(name string) (endpointFunc, bool) {
 // function, then the scripted latency and failures, the shop, the token,
 // the body, and last the function itself. [INF] Bubblehouse does not
 // document the order; this one lets a test script failures for any call.
+// The shop and token are verified before a scripted failure all the same,
+// though refused only after it, so that the failure's record carries the
+// token's claims: a real 429 comes from a per-customer limiter that has
+// read the token.
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &call{w: w, r: r, rec: Request{Time: s.now(), Method: r.Method, Path: r.URL.Path}}
 	body, bodyErr := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
@@ -87,14 +91,14 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 
 	parts := strings.Split(strings.TrimPrefix(r.URL.Path, "/"), "/")
 	if len(parts) != 4 || parts[0] != "api" {
-		s.fail(c, errorf(http.StatusNotFound, "not_found", "No such URL; calls go to /api/<version>/<shop>/<Func>"))
+		s.fail(c, errorf(http.StatusNotFound, idNotFound, "No such URL; calls go to /api/<version>/<shop>/<Func>"))
 		return
 	}
 	version, shop, fn := parts[1], parts[2], parts[3]
 	c.rec.Endpoint = fn
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
-		s.fail(c, errorf(http.StatusMethodNotAllowed, "invalid_http_method", "Use POST with a JSON body"))
+		s.fail(c, errorf(http.StatusMethodNotAllowed, idInvalidHTTPMethod, "Use POST with a JSON body"))
 		return
 	}
 	if !s.versions[version] {
@@ -110,26 +114,16 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		s.record(c) // the client left or the server closed: no answer
 		return
 	}
+	authErr := s.identify(c, shop)
 	if f, ok := s.takeFailure(fn); ok {
 		c.rec.Injected = true
 		s.fail(c, failureError(f))
 		return
 	}
-	// [INF] The fake knows one shop. A token's key belongs to a shop, so a
-	// call to another slug is answered as a token that is not valid there,
-	// which is what Bubblehouse's global error list offers; it might answer
-	// 404 instead.
-	if shop != s.shop {
-		s.fail(c, errorf(http.StatusUnauthorized, "invalid_token", "The token is not valid for this shop"))
+	if authErr != nil {
+		s.fail(c, authErr)
 		return
 	}
-	tok, apiErr := s.authenticate(r)
-	if apiErr != nil {
-		s.fail(c, apiErr)
-		return
-	}
-	c.tok = tok
-	c.rec.Subject, c.rec.KeyID, c.rec.Level, c.rec.CustomerEmail = tok.subject, tok.keyID, tok.level, tok.email
 	if apiErr := decodeInput(body, bodyErr, &c.in); apiErr != nil {
 		s.fail(c, apiErr)
 		return
@@ -212,20 +206,57 @@ func (s *Server) takeCut(fn string) (int, bool) {
 	return 0, false
 }
 
+// failureError is the answer of a scripted failure, whose status FailNext
+// has checked.
 func failureError(f Failure) *apiError {
 	e := &apiError{status: f.Status, id: f.ID, message: f.Message, retryAfter: f.RetryAfter}
-	if e.status < 400 || e.status > 599 {
-		e.status = http.StatusServiceUnavailable
-	}
 	if e.id == "" {
-		switch e.status {
-		case http.StatusTooManyRequests:
-			e.id = "rate_limit_exceeded"
-		case http.StatusUnauthorized:
-			e.id = "invalid_token"
-		}
+		e.id = defaultErrorID(e.status)
 	}
 	return e
+}
+
+// defaultErrorID is the id of an error status the test gave none for, as
+// Failure.ID lists them. Clients match on ids, so a body without one would
+// be a failure the real service never sends.
+func defaultErrorID(status int) string {
+	switch status {
+	case http.StatusUnauthorized:
+		return bubblehouse.IDInvalidToken
+	case http.StatusTooManyRequests:
+		return bubblehouse.IDRateLimitExceeded
+	case http.StatusForbidden:
+		return idForbidden
+	case http.StatusNotFound:
+		return idNotFound
+	case http.StatusMethodNotAllowed:
+		return idInvalidHTTPMethod
+	case http.StatusUnsupportedMediaType:
+		return idInvalidContentType
+	}
+	if status >= 500 {
+		return idInternalServerError
+	}
+	return idBadRequest
+}
+
+// identify checks the shop of the URL and the call's token, and on success
+// keeps the token in c and its claims in c's record.
+func (s *Server) identify(c *call, shop string) *apiError {
+	// [INF] The fake knows one shop. A token's key belongs to a shop, so a
+	// call to another slug is answered as a token that is not valid there,
+	// which is what Bubblehouse's global error list offers; it might answer
+	// 404 instead.
+	if shop != s.shop {
+		return errorf(http.StatusUnauthorized, "invalid_token", "The token is not valid for this shop")
+	}
+	tok, apiErr := s.authenticate(c.r)
+	if apiErr != nil {
+		return apiErr
+	}
+	c.tok = tok
+	c.rec.Subject, c.rec.KeyID, c.rec.Level, c.rec.CustomerEmail = tok.subject, tok.keyID, tok.level, tok.email
+	return nil
 }
 
 // authenticate reads the bearer token. [DOC] No token and an empty token

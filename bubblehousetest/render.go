@@ -18,7 +18,7 @@ import (
 func marshal(v any) ([]byte, *apiError) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return nil, errorf(http.StatusInternalServerError, "internal_server_error", "The answer could not be encoded")
+		return nil, errorf(http.StatusInternalServerError, idInternalServerError, "The answer could not be encoded")
 	}
 	return b, nil
 }

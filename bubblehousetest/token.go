@@ -146,21 +146,15 @@ func decodeSegment(s string) ([]byte, error) {
 	return base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
 }
 
-// audienceIsBH accepts "BH" or an array holding "BH", as JWT libraries do.
+// audienceIsBH accepts only the string "BH". RFC 7519 also allows an array
+// of audiences, and many JWT libraries take one holding "BH", but
+// Bubblehouse documents aud = "BH" and both official integrations send a
+// string; [INF] the API author's public framework reads claims as strings
+// only, so an array most likely fails there. Being strict catches a client
+// that sends one before the real service does.
 func audienceIsBH(raw json.RawMessage) bool {
-	var one string
-	if json.Unmarshal(raw, &one) == nil {
-		return one == "BH"
-	}
-	var many []string
-	if json.Unmarshal(raw, &many) == nil {
-		for _, a := range many {
-			if a == "BH" {
-				return true
-			}
-		}
-	}
-	return false
+	var aud string
+	return json.Unmarshal(raw, &aud) == nil && aud == "BH"
 }
 
 // numericDate reads a JWT NumericDate: seconds since the epoch, possibly

@@ -13,6 +13,10 @@
 //	BUBBLEHOUSE_KEY_ID          the key ID of a shared secret (API console)
 //	BUBBLEHOUSE_SECRET          the shared secret, as the console shows it
 //	BUBBLEHOUSE_CUSTOMER_EMAIL  the email of a customer to show
+//
+// and optionally BUBBLEHOUSE_BASE_URL, the API's base URL (default
+// https://app.bubblehouse.com), to go through a proxy or reach another
+// host; it is what the quickstart's own test points at a fake.
 package main
 
 import (
@@ -40,6 +44,9 @@ func main() {
 
 // envVars are the settings that switch the quickstart to the real API.
 var envVars = []string{"BUBBLEHOUSE_SHOP", "BUBBLEHOUSE_KEY_ID", "BUBBLEHOUSE_SECRET", "BUBBLEHOUSE_CUSTOMER_EMAIL"}
+
+// envBaseURL optionally moves the live API elsewhere.
+const envBaseURL = "BUBBLEHOUSE_BASE_URL"
 
 // run makes the calls and writes the summary to out. getenv is os.Getenv,
 // replaced in tests.
@@ -92,11 +99,17 @@ func connect(out io.Writer, getenv func(string) string) (c *bubblehouse.Client, 
 			missing = append(missing, v)
 		}
 	}
+	baseURL := getenv(envBaseURL)
 	switch {
 	case len(set) == len(envVars):
-		c, err = bubblehouse.NewClient(getenv("BUBBLEHOUSE_SHOP"),
+		opts := []bubblehouse.Option{
 			bubblehouse.WithSigningKey(getenv("BUBBLEHOUSE_KEY_ID"), getenv("BUBBLEHOUSE_SECRET")),
-			bubblehouse.WithUserAgent("bubblehouse-quickstart"))
+			bubblehouse.WithUserAgent("bubblehouse-quickstart"),
+		}
+		if baseURL != "" {
+			opts = append(opts, bubblehouse.WithBaseURL(baseURL))
+		}
+		c, err = bubblehouse.NewClient(getenv("BUBBLEHOUSE_SHOP"), opts...)
 		if err != nil {
 			return nil, "", nil, err
 		}
@@ -105,6 +118,11 @@ func connect(out io.Writer, getenv func(string) string) (c *bubblehouse.Client, 
 	case len(set) > 0:
 		return nil, "", nil, fmt.Errorf("set all of %s, or none to use the demo server (missing: %s)",
 			strings.Join(envVars, ", "), strings.Join(missing, ", "))
+	case baseURL != "":
+		// Alone it would be ignored, and the demo run mistaken for a call
+		// to that host.
+		return nil, "", nil, fmt.Errorf("%s is for the live API: set %s too, or unset it to use the demo server",
+			envBaseURL, strings.Join(envVars, ", "))
 	}
 	srv, err := bubblehousetest.Start(bubblehousetest.WithDemoData())
 	if err != nil {

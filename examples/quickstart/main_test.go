@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
@@ -50,11 +51,55 @@ func TestQuickstartOnTheDemoServer(t *testing.T) {
 	assert.Equal(t, 5, strings.Count(changes, "\n  2025-"), "the five latest changes are listed")
 }
 
+// The live branch, end to end: a fake with its own shop and key stands in
+// for the real API, reached through BUBBLEHOUSE_BASE_URL.
+func TestQuickstartLiveAPI(t *testing.T) {
+	srv := bubblehousetest.NewServer(t, bubblehousetest.WithDemoData(),
+		bubblehousetest.WithShop("acme-shop"),
+		bubblehousetest.WithSigningKey("live-key-1", "bGl2ZS1zaGFyZWQtc2VjcmV0LW9mLWFjbWUtc2hvcA=="))
+	env := map[string]string{
+		"BUBBLEHOUSE_SHOP":           "acme-shop",
+		"BUBBLEHOUSE_KEY_ID":         "live-key-1",
+		"BUBBLEHOUSE_SECRET":         "bGl2ZS1zaGFyZWQtc2VjcmV0LW9mLWFjbWUtc2hvcA==",
+		"BUBBLEHOUSE_CUSTOMER_EMAIL": "bob@example.com",
+		"BUBBLEHOUSE_BASE_URL":       srv.URL(),
+	}
+	var out bytes.Buffer
+	require.NoError(t, run(context.Background(), &out, func(k string) string { return env[k] }))
+	got := out.String()
+	assert.Contains(t, got, `Bubblehouse shop "acme-shop" (live API)`)
+	assert.Contains(t, got, "Customer  Bob Jones <bob@example.com>")
+	assert.Regexp(t, `(?m)^GDPR export  [1-9]\d* bytes$`, got)
+
+	var endpoints []string
+	for _, r := range srv.Requests() {
+		assert.Equal(t, http.StatusOK, r.Status, r.Endpoint)
+		assert.Equal(t, "acme-shop", r.Subject, "signed with the settings' shop and key")
+		assert.Equal(t, "live-key-1", r.KeyID)
+		assert.Equal(t, "bob@example.com", r.Body["customer"].(map[string]any)["email"])
+		endpoints = append(endpoints, r.Endpoint)
+	}
+	assert.Equal(t, []string{
+		bubblehousetest.EndpointCustomerDetails1, bubblehousetest.EndpointCustomerBalance3,
+		bubblehousetest.EndpointCustomerHistory2, bubblehousetest.EndpointCustomerReferrals2,
+		bubblehousetest.EndpointExportCustomerData1,
+	}, endpoints)
+}
+
 func TestQuickstartRefusesPartialSettings(t *testing.T) {
 	env := map[string]string{"BUBBLEHOUSE_SHOP": "my-shop"}
 	err := run(context.Background(), &bytes.Buffer{}, func(k string) string { return env[k] })
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "missing: BUBBLEHOUSE_KEY_ID, BUBBLEHOUSE_SECRET, BUBBLEHOUSE_CUSTOMER_EMAIL")
+}
+
+func TestQuickstartRefusesABaseURLAlone(t *testing.T) {
+	env := map[string]string{"BUBBLEHOUSE_BASE_URL": "https://bubblehouse.example.com"}
+	var out bytes.Buffer
+	err := run(context.Background(), &out, func(k string) string { return env[k] })
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "BUBBLEHOUSE_BASE_URL is for the live API")
+	assert.Empty(t, out.String(), "no demo run")
 }
 
 func TestQuickstartLiveSettingsAreValidated(t *testing.T) {
