@@ -265,9 +265,14 @@ func jsonString(raw json.RawMessage) string {
 // the answer was cut off, or the context ended. Err is the cause; context
 // errors stay matchable with errors.Is(err, context.DeadlineExceeded).
 type TransportError struct {
+	// Endpoint is the function called, such as "CustomerBalance3".
 	Endpoint string
+	// Attempts is how many times the call was sent, retries included; 0
+	// when it failed before anything was sent (getting its token, say).
 	Attempts int
-	Err      error
+	// Err is the cause of the last attempt's failure, without the URL that
+	// net/http would have wrapped around it.
+	Err error
 }
 
 // Error names the endpoint, the attempts made and the cause.
@@ -294,12 +299,19 @@ var ErrNullResponse = errors.New("successful response with a null or empty body"
 // endpoint's JSON: an HTML page, truncated or null JSON, or a body over the
 // size cap. It never holds the body itself.
 type DecodeError struct {
-	Endpoint    string
-	StatusCode  int
+	// Endpoint is the function called, such as "CustomerBalance3".
+	Endpoint string
+	// StatusCode is the HTTP status of the answer, a 2xx.
+	StatusCode int
+	// ContentType is the answer's Content-Type header as sent, which often
+	// tells what answered instead of Bubblehouse (a proxy's text/html).
 	ContentType string
 	// Size is how many bytes of the body were read.
 	Size int64
-	Err  error
+	// Err is why the body could not be read: ErrResponseTooLarge,
+	// ErrNullResponse, the JSON decoder's error, or a note that the body is
+	// not JSON at all.
+	Err error
 }
 
 // Error names the endpoint, the status, the content type and how much was
@@ -320,6 +332,7 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // WithMaxWait or past the context's deadline. It matches
 // ErrRateLimitExceeded.
 type RateLimitError struct {
+	// Endpoint is the function called, such as "CustomerBalance3".
 	Endpoint string
 	// RetryAfter is how long the call would have had to wait.
 	RetryAfter time.Duration

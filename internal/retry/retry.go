@@ -84,18 +84,21 @@ const (
 
 // Decision is the policy's verdict on one attempt.
 type Decision struct {
+	// Retry is true when the attempt is to be tried again after Wait.
 	Retry bool
 	// Wait is how long to sleep before the retry. When Retry is false because
 	// the wait was too long, Wait is the wait that was refused.
 	Wait time.Duration
 	// RetryAfter is the server's Retry-After, when it sent a valid one.
-	RetryAfter    time.Duration
+	RetryAfter time.Duration
+	// HasRetryAfter tells a Retry-After of zero from none at all.
 	HasRetryAfter bool
 	// Cooldown is how long the caller's key should stay paused after a 429:
 	// the Retry-After, or the floor when there is none. Zero for other
 	// outcomes.
 	Cooldown time.Duration
-	Reason   Reason
+	// Reason says why; the client logs it.
+	Reason Reason
 }
 
 // Decide returns the verdict on an attempt. now is the current time and
