@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -183,6 +184,12 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		actx, cancel = context.WithTimeout(ctx, k.timeout)
 	}
 	tok, err := st.client.tokens.Token(actx)
+	if err == nil && strings.TrimSpace(tok) == "" {
+		// Bubblehouse reads an empty token as an anonymous call and would
+		// answer it for an empty customer; that must not pass for the
+		// shop's answer.
+		err = ErrEmptyToken
+	}
 	if err != nil {
 		if cancel != nil {
 			cancel()

@@ -407,3 +407,49 @@ func TestAttemptsCountWhatWasSent(t *testing.T) {
 		})
 	}
 }
+
+// scriptedTokens hands out its tokens in turn, the last one forever.
+type scriptedTokens struct {
+	toks []string
+	n    atomic.Int64
+}
+
+func (s *scriptedTokens) Token(context.Context) (string, error) {
+	i := int(s.n.Add(1)) - 1
+	return s.toks[min(i, len(s.toks)-1)], nil
+}
+
+// TestEmptyTokenIsRefusedBeforeSending: an empty token would make
+// Bubblehouse run the call anonymously, on an empty customer, so a
+// TokenSource that returns one without an error fails the call locally,
+// on the first attempt or a retry, without sending it and without retrying.
+func TestEmptyTokenIsRefusedBeforeSending(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		toks     []string
+		attempts int
+	}{
+		{"empty", []string{""}, 0},
+		{"blank", []string{" \t"}, 0},
+		{"empty on the retry", []string{"token-1", ""}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newRawServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+				jsonReply(w, 503, `{"id":"unavailable"}`)
+			})
+			src := &scriptedTokens{toks: tc.toks}
+			c, err := NewClient(testShop, WithTokenSource(src), WithBaseURL(srv.URL+testPrefix), fastRetries())
+			require.NoError(t, err)
+			_, err = c.CustomerDetails1(context.Background(), &CustomerDetails1Input{Customer: ByEmail("a@b.c")})
+			require.ErrorIs(t, err, ErrEmptyToken)
+			var te *TransportError
+			require.ErrorAs(t, err, &te)
+			assert.Equal(t, tc.attempts, te.Attempts)
+			assert.Equal(t, tc.attempts, srv.count(), "nothing sent with the empty token")
+			assert.Equal(t, int64(tc.attempts+1), src.n.Load(), "not retried")
+			for _, r := range srv.requests() {
+				assert.Equal(t, "Bearer token-1", r.Header.Get("Authorization"))
+			}
+		})
+	}
+}

@@ -166,7 +166,8 @@ func WithToken(token string) Option {
 
 // WithTokenSource authenticates with tokens from ts, asked once per attempt.
 // The client cannot tell a shop token from a customer token then, so every
-// identity check is left to the server.
+// identity check is left to the server. An attempt whose token comes back
+// empty is not sent: the call fails with ErrEmptyToken (see TokenSource).
 func WithTokenSource(ts TokenSource) Option {
 	return func(s *settings) error {
 		if ts == nil {

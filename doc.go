@@ -22,7 +22,9 @@
 // tokens itself, cache them and renew them 30 s before they expire.
 // ForCustomer derives a client that sends customer tokens for one customer,
 // and Signer.CustomerToken mints a token to hand to a browser or app.
-// WithToken and WithTokenSource take tokens minted elsewhere. With a shop
+// WithToken and WithTokenSource take tokens minted elsewhere; an empty token
+// from a TokenSource fails the call before it is sent (ErrEmptyToken), since
+// Bubblehouse would run it anonymously. With a shop
 // token every customer call must name the customer (CustomerIdentity1, made
 // with ByBHID, ByShopID or ByEmail); the client refuses such a call without
 // one before sending it.

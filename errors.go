@@ -262,8 +262,10 @@ func jsonString(raw json.RawMessage) string {
 }
 
 // TransportError is a call that got no usable answer: the connection failed,
-// the answer was cut off, or the context ended. Err is the cause; context
-// errors stay matchable with errors.Is(err, context.DeadlineExceeded).
+// the answer was cut off, the context ended, or the attempt got no token
+// (the TokenSource failed or returned an empty one, ErrEmptyToken). Err is
+// the cause; context errors stay matchable with
+// errors.Is(err, context.DeadlineExceeded).
 type TransportError struct {
 	// Endpoint is the function called, such as "CustomerBalance3".
 	Endpoint string
