@@ -392,3 +392,51 @@ func TestFinalAnswerIsDecidedOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestLocalRefusalsMatchTheServersClasses: a call the client refuses itself
+// (StatusCode 0) matches the same sentinels and classes as the server's
+// answer with that id would, so that a caller's errors.Is(err, ErrNotFound)
+// does not depend on whether the client knew the token's kind.
+func TestLocalRefusalsMatchTheServersClasses(t *testing.T) {
+	all := []error{ErrInvalidToken, ErrRateLimitExceeded, ErrObsoleteGlobalAPIVersion, ErrInvalidGlobalAPIVersion,
+		ErrInaccessibleGlobalAPIVersion, ErrMissingCustomerIdentity, ErrEmptyCustomerIdentity, ErrNoCustomersMatchCustomerIdentity,
+		ErrCustomerIdentityPartiallyMismatchesMatchedCustomer, ErrCustomerIdentityDoesNotMatchToken, ErrNotFound, ErrAuth, ErrAPIVersion}
+	tests := []struct {
+		id     string
+		status int // the documented status of the server's answer (spec 4.3)
+		local  func(c *Client) *Client
+		in     *ExportCustomerData1Input
+		class  error // the class both must match; nil for none
+	}{
+		{IDMissingCustomerIdentity, 400, func(c *Client) *Client { return c }, nil, nil},
+		{IDEmptyCustomerIdentity, 404, func(c *Client) *Client { return c }, &ExportCustomerData1Input{Customer: &CustomerIdentity1{}}, ErrNotFound},
+		{IDCustomerIdentityDoesNotMatchToken, 403, func(c *Client) *Client { return c.ForCustomer("77") }, &ExportCustomerData1Input{Customer: ByShopID("78")}, ErrAuth},
+	}
+	for _, tc := range tests {
+		t.Run(tc.id, func(t *testing.T) {
+			srv := newRawServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+				jsonReply(w, tc.status, fmt.Sprintf(`{"id":%q}`, tc.id))
+			})
+			ctx := context.Background()
+			_, localErr := tc.local(newTestClient(t, srv)).ExportCustomerData1(ctx, tc.in)
+			var apiErr *APIError
+			require.ErrorAs(t, localErr, &apiErr)
+			require.Equal(t, 0, apiErr.StatusCode, "refused locally")
+			require.Equal(t, 0, srv.count())
+
+			// A TokenSource leaves the check to the server.
+			remote, err := NewClient(testShop, WithTokenSource(&countingTokens{}), WithBaseURL(srv.URL+testPrefix), fastRetries())
+			require.NoError(t, err)
+			_, serverErr := remote.ExportCustomerData1(ctx, tc.in)
+			require.ErrorAs(t, serverErr, &apiErr)
+			require.Equal(t, tc.status, apiErr.StatusCode, "answered by the server")
+
+			for _, target := range all {
+				assert.Equal(t, errors.Is(serverErr, target), errors.Is(localErr, target), "errors.Is(%v)", target)
+			}
+			if tc.class != nil {
+				assert.ErrorIs(t, localErr, tc.class)
+			}
+		})
+	}
+}

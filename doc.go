@@ -38,7 +38,8 @@
 // (an export broke after bytes reached the writer). Each documented error
 // id has a sentinel for errors.Is, such as ErrNoCustomersMatchCustomerIdentity
 // and ErrRateLimitExceeded, and ErrNotFound, ErrAuth and ErrAPIVersion match
-// classes of answers. No error text holds a token, a secret, a URL or a
+// classes of answers; a call the client refused itself, before sending,
+// matches them as the server's answer with the same id would. No error text holds a token, a secret, a URL or a
 // response body.
 //
 // # Retries

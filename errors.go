@@ -45,8 +45,12 @@ const (
 // idError is the type of the per-id sentinels. An *APIError matches a
 // sentinel in errors.Is when its ID is the sentinel's id.
 type idError struct {
-	id   string
-	text string
+	id string
+	// status is the HTTP status Bubblehouse documents for the id (spec
+	// 4.2, 4.3). It classes an error the client found itself, which has no
+	// status of its own, as the server's answer would be classed.
+	status int
+	text   string
 }
 
 func (e *idError) Error() string { return "bubblehouse: " + e.id + ": " + e.text }
@@ -54,44 +58,46 @@ func (e *idError) Error() string { return "bubblehouse: " + e.id + ": " + e.text
 // Sentinels for the documented error ids, for errors.Is.
 var (
 	// ErrInvalidToken (401): the token is invalid or expired.
-	ErrInvalidToken error = &idError{IDInvalidToken, "the token is invalid or expired"}
+	ErrInvalidToken error = &idError{IDInvalidToken, 401, "the token is invalid or expired"}
 	// ErrRateLimitExceeded (429): over Bubblehouse's rate limit, or over the
 	// client's own limits for long enough that waiting would not fit the
 	// call's deadline or WithMaxWait. Any 429 answer matches it, whatever its
 	// body says.
-	ErrRateLimitExceeded error = &idError{IDRateLimitExceeded, "over the rate limit"}
+	ErrRateLimitExceeded error = &idError{IDRateLimitExceeded, 429, "over the rate limit"}
 	// ErrObsoleteGlobalAPIVersion (400): the API version is no longer supported.
-	ErrObsoleteGlobalAPIVersion error = &idError{IDObsoleteGlobalAPIVersion, "the global API version is no longer supported"}
+	ErrObsoleteGlobalAPIVersion error = &idError{IDObsoleteGlobalAPIVersion, 400, "the global API version is no longer supported"}
 	// ErrInvalidGlobalAPIVersion (400): the API version has never existed.
-	ErrInvalidGlobalAPIVersion error = &idError{IDInvalidGlobalAPIVersion, "the global API version has never existed"}
+	ErrInvalidGlobalAPIVersion error = &idError{IDInvalidGlobalAPIVersion, 400, "the global API version has never existed"}
 	// ErrInaccessibleGlobalAPIVersion (400): the API version is not enabled
 	// for this account.
-	ErrInaccessibleGlobalAPIVersion error = &idError{IDInaccessibleGlobalAPIVersion, "the global API version is not enabled for this account"}
+	ErrInaccessibleGlobalAPIVersion error = &idError{IDInaccessibleGlobalAPIVersion, 400, "the global API version is not enabled for this account"}
 	// ErrMissingCustomerIdentity (400): a shop token was used without naming
 	// the customer. The client returns it itself, without sending the call,
 	// when it knows the token is a shop token.
-	ErrMissingCustomerIdentity error = &idError{IDMissingCustomerIdentity, "a shop token needs the customer named in the input"}
+	ErrMissingCustomerIdentity error = &idError{IDMissingCustomerIdentity, 400, "a shop token needs the customer named in the input"}
 	// ErrEmptyCustomerIdentity (404): every field of the customer identity is
 	// empty. The client returns it itself when it knows the token is a shop
 	// token.
-	ErrEmptyCustomerIdentity error = &idError{IDEmptyCustomerIdentity, "every field of the customer identity is empty"}
+	ErrEmptyCustomerIdentity error = &idError{IDEmptyCustomerIdentity, 404, "every field of the customer identity is empty"}
 	// ErrNoCustomersMatchCustomerIdentity (404): no customer matches.
-	ErrNoCustomersMatchCustomerIdentity error = &idError{IDNoCustomersMatchCustomerIdentity, "no customer matches the identity"}
+	ErrNoCustomersMatchCustomerIdentity error = &idError{IDNoCustomersMatchCustomerIdentity, 404, "no customer matches the identity"}
 	// ErrCustomerIdentityPartiallyMismatchesMatchedCustomer (404): one field
 	// matched a customer and another non-empty field disagrees with it.
-	ErrCustomerIdentityPartiallyMismatchesMatchedCustomer error = &idError{IDCustomerIdentityPartiallyMismatchesMatchedCustomer, "the identity matched a customer by one field and another field disagrees"}
+	ErrCustomerIdentityPartiallyMismatchesMatchedCustomer error = &idError{IDCustomerIdentityPartiallyMismatchesMatchedCustomer, 404, "the identity matched a customer by one field and another field disagrees"}
 	// ErrCustomerIdentityDoesNotMatchToken (403): a customer token was used and
 	// the input names another customer.
-	ErrCustomerIdentityDoesNotMatchToken error = &idError{IDCustomerIdentityDoesNotMatchToken, "the customer identity names another customer than the token"}
+	ErrCustomerIdentityDoesNotMatchToken error = &idError{IDCustomerIdentityDoesNotMatchToken, 403, "the customer identity names another customer than the token"}
 )
 
 // Error classes, for errors.Is. An error may belong to several.
 var (
 	// ErrNotFound matches any 404 answer, such as the customer-identity errors
-	// that say no customer was found.
+	// that say no customer was found, and the client's own refusal of an
+	// empty customer identity, which the server answers with 404.
 	ErrNotFound = errors.New("bubblehouse: not found")
 	// ErrAuth matches any 401 or 403 answer: the token was refused, or does
-	// not allow the call.
+	// not allow the call; also the client's own refusal of a customer token
+	// used for another customer, which the server answers with 403.
 	ErrAuth = errors.New("bubblehouse: not authorized")
 	// ErrAPIVersion matches the three global-API-version errors: the
 	// configured WithAPIVersion is wrong for this account. Not retried.
@@ -118,7 +124,8 @@ type APIError struct {
 	// Endpoint is the function called, such as "CustomerBalance3".
 	Endpoint string
 	// StatusCode is the HTTP status of the last answer. It is 0 when the
-	// client found the error itself and sent nothing (Attempts is 0 then).
+	// client found the error itself and sent nothing (Attempts is 0 then);
+	// errors.Is then classes it by the status documented for its ID.
 	StatusCode int
 	// ID is the error id of the body ("invalid_token"), kept as sent even when
 	// this SDK does not know it. Empty when the body was not a JSON error
@@ -186,12 +193,19 @@ func (e *APIError) GoString() string {
 // Is reports whether the error matches target: the sentinel of its id, a
 // class (ErrNotFound, ErrAuth, ErrAPIVersion), or ErrRateLimitExceeded for
 // any 429.
+//
+// An error the client found itself (StatusCode 0) is classed by the status
+// Bubblehouse documents for its id, so that a local
+// empty_customer_identity matches ErrNotFound and a local
+// customer_identity_does_not_match_token matches ErrAuth, as the server's
+// 404 and 403 would.
 func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrNotFound:
-		return e.StatusCode == 404
+		return e.classStatus() == 404
 	case ErrAuth:
-		return e.StatusCode == 401 || e.StatusCode == 403
+		st := e.classStatus()
+		return st == 401 || st == 403
 	case ErrAPIVersion:
 		return e.ID == IDObsoleteGlobalAPIVersion || e.ID == IDInvalidGlobalAPIVersion || e.ID == IDInaccessibleGlobalAPIVersion
 	case ErrRateLimitExceeded:
@@ -201,6 +215,19 @@ func (e *APIError) Is(target error) bool {
 		return e.ID == s.id
 	}
 	return false
+}
+
+// classStatus is the status the error classes go by: the answer's, or for
+// an error found before sending, the one documented for its id (0 when the
+// id is not documented).
+func (e *APIError) classStatus() int {
+	if e.StatusCode != 0 {
+		return e.StatusCode
+	}
+	if s, ok := sentinels[e.ID]; ok {
+		return s.(*idError).status
+	}
+	return 0
 }
 
 // Temporary reports whether trying the same call later may succeed: a rate
