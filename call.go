@@ -383,6 +383,9 @@ func (st *callState) finish(resp *http.Response, err error) error {
 	apiErr.Attempts = st.attempts
 	if d := st.decision; d.HasRetryAfter {
 		apiErr.RetryAfter = d.RetryAfter
+		// The server asked for a wait this call will not make: to the
+		// caller that is a rate limit, whatever the status.
+		apiErr.waitRefused = d.WaitRefused()
 	} else if resp.StatusCode == http.StatusTooManyRequests {
 		apiErr.RetryAfter = d.Wait
 	}

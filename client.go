@@ -332,8 +332,11 @@ func WithMaxRetries(n int) Option {
 // WithMaxWait sets the longest single wait a call accepts (default
 // DefaultMaxWait): a backoff, a Retry-After, a rate-limiter or cooldown
 // wait. When a wait would be longer, or would pass the context's deadline,
-// the call fails at once with an error matching ErrRateLimitExceeded (or
-// the last answer's error) and its RetryAfter set.
+// the call fails at once. A Retry-After, or the client's own limiter or
+// cooldown, then gives an error matching ErrRateLimitExceeded with its
+// RetryAfter set: a *RateLimitError, or the answer's *APIError with its own
+// StatusCode and ID (a 503 with Retry-After: 60 too). A backoff of the
+// client's own gives the last answer's error as it is.
 func WithMaxWait(d time.Duration) Option {
 	return func(s *settings) error {
 		if d < 0 {

@@ -49,7 +49,9 @@
 // once), with exponential backoff and full jitter, up to WithMaxRetries
 // times. A Retry-After header is never undercut. A wait longer than
 // WithMaxWait, or past the context's deadline, ends the call at once with
-// RetryAfter set instead. Redirects are never followed.
+// RetryAfter set instead; when the server asked for it in a Retry-After,
+// the error matches ErrRateLimitExceeded whatever the answer's status.
+// Redirects are never followed.
 //
 // # Rate limits
 //

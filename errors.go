@@ -62,7 +62,11 @@ var (
 	// ErrRateLimitExceeded (429): over Bubblehouse's rate limit, or over the
 	// client's own limits for long enough that waiting would not fit the
 	// call's deadline or WithMaxWait. Any 429 answer matches it, whatever its
-	// body says.
+	// body says, and so does any other answer whose Retry-After is longer
+	// than WithMaxWait or would pass the deadline (a 503 with Retry-After:
+	// 60, say): the *APIError keeps that answer's StatusCode and ID, with
+	// RetryAfter set. A backoff of the client's own that does not fit (no
+	// Retry-After) returns the last answer's error as it is.
 	ErrRateLimitExceeded error = &idError{IDRateLimitExceeded, 429, "over the rate limit"}
 	// ErrObsoleteGlobalAPIVersion (400): the API version is no longer supported.
 	ErrObsoleteGlobalAPIVersion error = &idError{IDObsoleteGlobalAPIVersion, 400, "the global API version is no longer supported"}
@@ -143,6 +147,11 @@ type APIError struct {
 	// cap), kept for debugging. It is never part of Error's text; log it only
 	// if your logs may hold customer data.
 	Body []byte
+
+	// waitRefused is set when the answer carried a Retry-After the call
+	// would not wait out (longer than WithMaxWait or past the deadline), so
+	// that the error matches ErrRateLimitExceeded whatever its status.
+	waitRefused bool
 }
 
 // Error describes the failure in one line: endpoint, status, id, the API's
@@ -192,7 +201,9 @@ func (e *APIError) GoString() string {
 
 // Is reports whether the error matches target: the sentinel of its id, a
 // class (ErrNotFound, ErrAuth, ErrAPIVersion), or ErrRateLimitExceeded for
-// any 429.
+// any 429 and for any answer whose Retry-After the client would not wait out
+// (longer than WithMaxWait or past the context's deadline), such as a 503
+// with Retry-After: 60; StatusCode and ID stay those of the answer.
 //
 // An error the client found itself (StatusCode 0) is classed by the status
 // Bubblehouse documents for its id, so that a local
@@ -209,7 +220,7 @@ func (e *APIError) Is(target error) bool {
 	case ErrAPIVersion:
 		return e.ID == IDObsoleteGlobalAPIVersion || e.ID == IDInvalidGlobalAPIVersion || e.ID == IDInaccessibleGlobalAPIVersion
 	case ErrRateLimitExceeded:
-		return e.StatusCode == 429 || e.ID == IDRateLimitExceeded
+		return e.StatusCode == 429 || e.ID == IDRateLimitExceeded || e.waitRefused
 	}
 	if s, ok := target.(*idError); ok {
 		return e.ID == s.id

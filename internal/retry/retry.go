@@ -101,6 +101,12 @@ type Decision struct {
 	Reason Reason
 }
 
+// WaitRefused reports whether the attempt was not retried only because the
+// wait did not fit: longer than MaxWait, or past the context's deadline.
+func (d Decision) WaitRefused() bool {
+	return d.Reason == ReasonTooLong || d.Reason == ReasonPastDeadline
+}
+
 // Decide returns the verdict on an attempt. now is the current time and
 // deadline the context's deadline (zero for none); jitter returns a uniform
 // random number in [0, 1) and is pinned in tests.

@@ -174,3 +174,16 @@ func TestRetryableError(t *testing.T) {
 	assert.True(t, RetryableError(refused))
 	assert.False(t, RetryableError(&url.Error{Op: "Post", URL: "https://x", Err: errors.New("http: server gave HTTP response to HTTPS client")}))
 }
+
+// TestWaitRefused: only a wait that did not fit counts as refused; the
+// client makes such an answer match ErrRateLimitExceeded when the server
+// asked for the wait.
+func TestWaitRefused(t *testing.T) {
+	for r, want := range map[Reason]bool{
+		ReasonTooLong: true, ReasonPastDeadline: true,
+		ReasonSuccess: false, ReasonNotRetryable: false, ReasonExhausted: false, ReasonContextDone: false,
+		ReasonRetryStatus: false, ReasonRetryNetwork: false, ReasonRetryBodyRead: false,
+	} {
+		assert.Equal(t, want, Decision{Reason: r}.WaitRefused(), "%s", r)
+	}
+}
