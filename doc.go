@@ -47,11 +47,12 @@
 // All five calls are reads, so they are retried on 429, 502, 503 and 504,
 // on connection failures and on bodies cut off mid-read (a 500 at most
 // once), with exponential backoff and full jitter, up to WithMaxRetries
-// times. A Retry-After header is never undercut. A wait longer than
-// WithMaxWait, or past the context's deadline, ends the call at once with
-// RetryAfter set instead; when the server asked for it in a Retry-After,
-// the error matches ErrRateLimitExceeded whatever the answer's status.
-// Redirects are never followed.
+// times. A Retry-After header is never undercut, and a 429 waits at least a
+// second whatever its Retry-After says (0 or a past date included). A wait
+// longer than WithMaxWait, or past the context's deadline, ends the call at
+// once with RetryAfter set instead; when the server asked for it in a
+// Retry-After, the error matches ErrRateLimitExceeded whatever the answer's
+// status. Redirects are never followed.
 //
 // # Rate limits
 //

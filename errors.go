@@ -139,7 +139,9 @@ type APIError struct {
 	Message string
 	// RetryAfter is how long the server asked the client to wait (from a
 	// Retry-After header), or for a 429 without one, the wait the client would
-	// have used. Zero when there is none.
+	// have used. For a 429 it is never less than the client's floor (1 s):
+	// a Retry-After of 0 or a date in the past, most likely clock skew, does
+	// not make a retry any sooner welcome. Zero when there is none.
 	RetryAfter time.Duration
 	// Attempts is how many times the call was sent, retries included.
 	Attempts int

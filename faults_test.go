@@ -435,10 +435,28 @@ func TestFaults(t *testing.T) {
 			maxElapsed: quick,
 		},
 		{
+			// Likely clock skew: still a 429, so still the floor (2 ms in
+			// these tests) before each retry, and RetryAfter says so.
 			name:       "429 with an HTTP date in the past",
 			serve:      reply(429, `{"id":"rate_limit_exceeded"}`, "Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"),
 			attempts:   4,
-			check:      isAPIError(429, IDRateLimitExceeded, matches(ErrRateLimitExceeded), retryAfter(0)),
+			check:      isAPIError(429, IDRateLimitExceeded, matches(ErrRateLimitExceeded), retryAfter(2*time.Millisecond)),
+			minElapsed: 3 * 2 * time.Millisecond,
+			maxElapsed: quick,
+		},
+		{
+			name:       "429 with Retry-After 0",
+			serve:      reply(429, `{"id":"rate_limit_exceeded"}`, "Retry-After", "0"),
+			attempts:   4,
+			check:      isAPIError(429, IDRateLimitExceeded, matches(ErrRateLimitExceeded), retryAfter(2*time.Millisecond)),
+			minElapsed: 3 * 2 * time.Millisecond,
+			maxElapsed: quick,
+		},
+		{
+			name:       "503 with an HTTP date in the past",
+			serve:      reply(503, `{"id":"unavailable"}`, "Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"),
+			attempts:   4,
+			check:      isAPIError(503, "unavailable", retryAfter(0), matchesNot(ErrRateLimitExceeded)),
 			maxElapsed: quick,
 		},
 		{

@@ -33,9 +33,10 @@ type Policy struct {
 	// Base and Cap bound the exponential backoff: the n-th retry (n from 0)
 	// waits a uniformly random time in [0, min(Cap, Base*2^n)).
 	Base, Cap time.Duration
-	// RateLimitFloor is the least wait after a 429 that carries no
-	// Retry-After. Bubblehouse's documented limit is per second, so a retry
-	// sooner than that would only be refused again.
+	// RateLimitFloor is the least wait, and the least cooldown, after any
+	// 429, whatever its Retry-After says (none, 0, or a date in the past).
+	// Bubblehouse's documented limit is per second, so a retry sooner than
+	// that would only be refused again.
 	RateLimitFloor time.Duration
 	// MaxServerErrorRetries bounds the retries of a 500, which may be a bug
 	// that retrying only repeats.
@@ -89,13 +90,14 @@ type Decision struct {
 	// Wait is how long to sleep before the retry. When Retry is false because
 	// the wait was too long, Wait is the wait that was refused.
 	Wait time.Duration
-	// RetryAfter is the server's Retry-After, when it sent a valid one.
+	// RetryAfter is the server's Retry-After, when it sent a valid one;
+	// for a 429, never less than RateLimitFloor.
 	RetryAfter time.Duration
 	// HasRetryAfter tells a Retry-After of zero from none at all.
 	HasRetryAfter bool
 	// Cooldown is how long the caller's key should stay paused after a 429:
-	// the Retry-After, or the floor when there is none. Zero for other
-	// outcomes.
+	// the Retry-After (at least the floor, at most MaxCooldown), or the
+	// floor when there is none. Zero for other outcomes.
 	Cooldown time.Duration
 	// Reason says why; the client logs it.
 	Reason Reason
@@ -120,6 +122,13 @@ func (p Policy) Decide(o Outcome, now, deadline time.Time, jitter func() float64
 		d.RetryAfter, d.HasRetryAfter = ParseRetryAfter(o.Header.Get("Retry-After"), now)
 	}
 	if o.StatusCode == http.StatusTooManyRequests {
+		if d.HasRetryAfter && d.RetryAfter < p.RateLimitFloor {
+			// A 429 that says "now" (Retry-After: 0, or a date already
+			// past, most likely clock skew) is still a 429: a retry sooner
+			// than the floor would only be refused again, and the other
+			// calls for the key must pause too.
+			d.RetryAfter = p.RateLimitFloor
+		}
 		d.Cooldown = p.RateLimitFloor
 		if d.HasRetryAfter {
 			// A cooldown only makes this process fail fast locally; the
@@ -213,7 +222,7 @@ const MaxCooldown = time.Hour
 const maxRetryAfter = 7 * 24 * time.Hour
 
 // ParseRetryAfter reads a Retry-After header: whole seconds, or an HTTP date
-// (a date in the past means "now"). It reports false for an absent, negative
+// (a date in the past means "now"; Decide still holds a 429 to its floor). It reports false for an absent, negative
 // or malformed value, which the policy then ignores.
 func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)

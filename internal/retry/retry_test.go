@@ -85,7 +85,13 @@ func TestDecideTable(t *testing.T) {
 			want: Decision{Retry: true, Wait: 2*time.Second + time.Duration(0.99*float64(250*time.Millisecond)), RetryAfter: 2 * time.Second, HasRetryAfter: true, Cooldown: 2 * time.Second, Reason: ReasonRetryStatus}},
 		{name: "429 Retry-After HTTP date", o: Outcome{Attempt: 1, StatusCode: 429, Header: hdr("Retry-After", t0.Add(3*time.Second).Format(http.TimeFormat))}, jitter: 0,
 			want: Decision{Retry: true, Wait: 3 * time.Second, RetryAfter: 3 * time.Second, HasRetryAfter: true, Cooldown: 3 * time.Second, Reason: ReasonRetryStatus}},
-		{name: "429 Retry-After past date retries at once", o: Outcome{Attempt: 1, StatusCode: 429, Header: hdr("Retry-After", t0.Add(-time.Hour).Format(http.TimeFormat))}, jitter: 0,
+		// A 429 that says "now" (a past date is likely clock skew) is still
+		// a 429: the floor holds for the wait and the cooldown.
+		{name: "429 Retry-After past date still waits the floor", o: Outcome{Attempt: 1, StatusCode: 429, Header: hdr("Retry-After", t0.Add(-time.Hour).Format(http.TimeFormat))}, jitter: 0,
+			want: Decision{Retry: true, Wait: time.Second, RetryAfter: time.Second, HasRetryAfter: true, Cooldown: time.Second, Reason: ReasonRetryStatus}},
+		{name: "429 Retry-After 0 still waits the floor", o: Outcome{Attempt: 1, StatusCode: 429, Header: hdr("Retry-After", "0")}, jitter: 0.5,
+			want: Decision{Retry: true, Wait: time.Second + 125*time.Millisecond, RetryAfter: time.Second, HasRetryAfter: true, Cooldown: time.Second, Reason: ReasonRetryStatus}},
+		{name: "503 Retry-After past date retries at once", o: Outcome{Attempt: 1, StatusCode: 503, Header: hdr("Retry-After", t0.Add(-time.Hour).Format(http.TimeFormat))}, jitter: 0,
 			want: Decision{Retry: true, Wait: 0, RetryAfter: 0, HasRetryAfter: true, Reason: ReasonRetryStatus}},
 		{name: "429 Retry-After garbage falls back to the floor", o: Outcome{Attempt: 1, StatusCode: 429, Header: hdr("Retry-After", "soon")}, jitter: 0,
 			want: Decision{Retry: true, Wait: time.Second, Cooldown: time.Second, Reason: ReasonRetryStatus}},
