@@ -23,6 +23,7 @@ import (
 //
 //	endpoint method -> Client.call -> local identity checks -> go-retryablehttp
 //	  -> per attempt (attemptTransport): cooldown, limiter, fresh token -> HTTP
+//	     -> a 429 starts its key's cooldown here, at once
 //	  -> CheckRetry/Backoff (internal/retry's policy) -> typed result or error
 //
 // go-retryablehttp runs the loop and the sleeps; the policy decides; the
@@ -218,6 +219,9 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		out = *out.WithContext(actx)
 	}
 	resp, err := k.transport.RoundTrip(&out)
+	if err == nil {
+		st.startCooldown(ctx, resp)
+	}
 	if cancel != nil {
 		if err != nil {
 			cancel()
@@ -290,15 +294,35 @@ func (st *callState) waitCooldown(ctx context.Context) error {
 	return rateLimitError(st.ep.name, ratelimit.WaitUntil(ctx, k.clk, until, k.policy.MaxWait))
 }
 
-// checkRetry is go-retryablehttp's CheckRetry: it asks the policy, records
-// the decision for backoff and finish, and starts a cooldown after a 429.
+// startCooldown pauses the call's key (its customer, or the whole client)
+// after a 429, for as long as the policy says. It runs in the attempt, as
+// soon as the answer's header is in and before go-retryablehttp or the
+// policy see it, so that concurrent attempts for the key that check their
+// cooldown from then on wait, instead of sending into the limit.
+func (st *callState) startCooldown(ctx context.Context, resp *http.Response) {
+	k := st.client.core
+	if resp.StatusCode != http.StatusTooManyRequests {
+		return
+	}
+	now := k.clk.Now()
+	d := st.policy.Cooldown(resp.StatusCode, resp.Header, now)
+	if d <= 0 {
+		return
+	}
+	if err := k.cooldowns.StartCooldown(ctx, st.customerKey, now.Add(d)); err != nil && k.logger != nil {
+		k.logger.LogAttrs(ctx, slog.LevelWarn, "bubblehouse: cooldown store failed", slog.String("endpoint", st.ep.name), slog.String("error", errorClass(err)))
+	}
+}
+
+// checkRetry is go-retryablehttp's CheckRetry: it asks the policy and
+// records the decision for backoff and finish.
 func (st *callState) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	k := st.client.core
 	if err == nil && st.decided == st.attempts {
 		// go-retryablehttp asks again, with the response handler's error,
 		// about an answer it was told not to retry. With no error the
-		// answer is the same one: keep the decision, and do not log it or
-		// start its cooldown a second time.
+		// answer is the same one: keep the decision, and do not log it a
+		// second time.
 		return st.decision.Retry, nil
 	}
 	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
@@ -314,12 +338,6 @@ func (st *callState) checkRetry(ctx context.Context, resp *http.Response, err er
 	deadline, _ := ctx.Deadline()
 	d := st.policy.Decide(o, now, deadline, k.jitter)
 	st.decision, st.decided = d, st.attempts
-	if d.Cooldown > 0 {
-		key := st.customerKey // "" is the whole client
-		if cerr := k.cooldowns.StartCooldown(ctx, key, now.Add(d.Cooldown)); cerr != nil && k.logger != nil {
-			k.logger.LogAttrs(ctx, slog.LevelWarn, "bubblehouse: cooldown store failed", slog.String("endpoint", st.ep.name), slog.String("error", errorClass(cerr)))
-		}
-	}
 	if d.Retry && o.StatusCode == http.StatusInternalServerError {
 		st.serverErrorRetries++
 	}

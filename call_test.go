@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -452,4 +453,66 @@ func TestEmptyTokenIsRefusedBeforeSending(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cooldownProbe is a slog.Handler that, on the attempt record of a 429,
+// asks the client's cooldown store about the key: what a concurrent attempt
+// for that customer checking its cooldown at that moment would see.
+type cooldownProbe struct {
+	c   **Client
+	key string
+	mu  sync.Mutex
+	saw []time.Time
+}
+
+func (h *cooldownProbe) Enabled(context.Context, slog.Level) bool { return true }
+func (h *cooldownProbe) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *cooldownProbe) WithGroup(string) slog.Handler            { return h }
+func (h *cooldownProbe) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message != "bubblehouse: attempt" {
+		return nil
+	}
+	status := 0
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "status" {
+			status = int(a.Value.Int64())
+		}
+		return true
+	})
+	if status == http.StatusTooManyRequests {
+		until, err := (*h.c).core.cooldowns.CooldownUntil(ctx, h.key)
+		if err != nil {
+			return err
+		}
+		h.mu.Lock()
+		h.saw = append(h.saw, until)
+		h.mu.Unlock()
+	}
+	return nil
+}
+
+// TestCooldownStartsWhenThe429ArrivesInTheTransport: the 429's cooldown is
+// recorded by the attempt that got it before the answer leaves the attempt
+// transport, not later by the retry policy, so that no concurrent attempt
+// for the customer can pass its cooldown check in between.
+func TestCooldownStartsWhenThe429ArrivesInTheTransport(t *testing.T) {
+	srv := newRawServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		if n == 1 {
+			w.Header().Set("Retry-After", "1")
+			jsonReply(w, 429, `{"id":"rate_limit_exceeded"}`)
+			return
+		}
+		jsonReply(w, 200, `{"ok":1}`)
+	})
+	var c *Client
+	probe := &cooldownProbe{c: &c, key: "shopid:42"}
+	c = newTestClient(t, srv, WithLogger(slog.New(probe)), WithMaxWait(time.Millisecond))
+	start := time.Now()
+	_, err := c.ExportCustomerData1(context.Background(), &ExportCustomerData1Input{Customer: ByShopID("42")})
+	require.ErrorIs(t, err, ErrRateLimitExceeded, "Retry-After: 1 is longer than MaxWait")
+
+	probe.mu.Lock()
+	defer probe.mu.Unlock()
+	require.Len(t, probe.saw, 1)
+	assert.WithinDuration(t, start.Add(time.Second), probe.saw[0], 500*time.Millisecond, "the key was cooling down already")
 }

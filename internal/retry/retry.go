@@ -95,10 +95,6 @@ type Decision struct {
 	RetryAfter time.Duration
 	// HasRetryAfter tells a Retry-After of zero from none at all.
 	HasRetryAfter bool
-	// Cooldown is how long the caller's key should stay paused after a 429:
-	// the Retry-After (at least the floor, at most MaxCooldown), or the
-	// floor when there is none. Zero for other outcomes.
-	Cooldown time.Duration
 	// Reason says why; the client logs it.
 	Reason Reason
 }
@@ -118,25 +114,7 @@ func (p Policy) Decide(o Outcome, now, deadline time.Time, jitter func() float64
 		d.Reason = ReasonSuccess
 		return d
 	}
-	if o.Header != nil {
-		d.RetryAfter, d.HasRetryAfter = ParseRetryAfter(o.Header.Get("Retry-After"), now)
-	}
-	if o.StatusCode == http.StatusTooManyRequests {
-		if d.HasRetryAfter && d.RetryAfter < p.RateLimitFloor {
-			// A 429 that says "now" (Retry-After: 0, or a date already
-			// past, most likely clock skew) is still a 429: a retry sooner
-			// than the floor would only be refused again, and the other
-			// calls for the key must pause too.
-			d.RetryAfter = p.RateLimitFloor
-		}
-		d.Cooldown = p.RateLimitFloor
-		if d.HasRetryAfter {
-			// A cooldown only makes this process fail fast locally; the
-			// server still decides. Bound it, so that one absurd Retry-After
-			// cannot shut a customer out of this process for days.
-			d.Cooldown = min(d.RetryAfter, MaxCooldown)
-		}
-	}
+	d.RetryAfter, d.HasRetryAfter = p.serverWait(o.StatusCode, o.Header, now)
 
 	switch {
 	case o.Err != nil && isContextErr(o.Err) && !IsAttemptTimeout(o.Err):
@@ -180,6 +158,41 @@ func (p Policy) Decide(o Outcome, now, deadline time.Time, jitter func() float64
 	}
 	d.Retry = true
 	return d
+}
+
+// serverWait is the answer's Retry-After as the policy obeys it. A 429 that
+// says "now" (Retry-After: 0, or a date already past, most likely clock
+// skew) is still a 429: it is held to the floor, since a retry sooner would
+// only be refused again and the other calls for the key must pause too.
+func (p Policy) serverWait(status int, h http.Header, now time.Time) (time.Duration, bool) {
+	if h == nil {
+		return 0, false
+	}
+	ra, ok := ParseRetryAfter(h.Get("Retry-After"), now)
+	if ok && status == http.StatusTooManyRequests && ra < p.RateLimitFloor {
+		ra = p.RateLimitFloor
+	}
+	return ra, ok
+}
+
+// Cooldown is how long the key of a call should stay paused after an answer
+// with this status and header: for a 429, its Retry-After (held to the
+// floor, as Decide holds it) or the floor when there is none, at most
+// MaxCooldown; zero for any other status. The client asks as soon as the
+// answer arrives, before Decide, so that concurrent calls for the key see
+// the cooldown at once.
+func (p Policy) Cooldown(status int, h http.Header, now time.Time) time.Duration {
+	if status != http.StatusTooManyRequests {
+		return 0
+	}
+	ra, ok := p.serverWait(status, h, now)
+	if !ok {
+		return p.RateLimitFloor
+	}
+	// A cooldown only makes this process fail fast locally; the server
+	// still decides. Bound it, so that one absurd Retry-After cannot shut a
+	// customer out of this process for days.
+	return min(ra, MaxCooldown)
 }
 
 // wait is the sleep before the next attempt: full-jitter exponential
