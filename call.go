@@ -106,7 +106,7 @@ func (c *Client) call(ctx context.Context, ep *endpoint, in any, sk sink) error 
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
 	resp, err := st.retrying.Do(req)
-	return st.finish(resp, err)
+	return st.finish(ctx, resp, err)
 }
 
 // checkIdentity makes the checks the server would make of a call whose
@@ -369,8 +369,9 @@ func (st *callState) handleResponse(resp *http.Response) error {
 	return err
 }
 
-// finish turns what go-retryablehttp returned into the call's result.
-func (st *callState) finish(resp *http.Response, err error) error {
+// finish turns what go-retryablehttp returned into the call's result. ctx
+// is the call's, for the log: a handler may read trace data from it.
+func (st *callState) finish(ctx context.Context, resp *http.Response, err error) error {
 	k := st.client.core
 	name := st.ep.name
 	if err != nil {
@@ -407,8 +408,8 @@ func (st *callState) finish(resp *http.Response, err error) error {
 	} else if resp.StatusCode == http.StatusTooManyRequests {
 		apiErr.RetryAfter = d.Wait
 	}
-	if k.logger != nil && k.logger.Enabled(context.Background(), slog.LevelDebug) {
-		k.logger.LogAttrs(context.Background(), slog.LevelDebug, "bubblehouse: call failed",
+	if k.logger != nil && k.logger.Enabled(ctx, slog.LevelDebug) {
+		k.logger.LogAttrs(ctx, slog.LevelDebug, "bubblehouse: call failed",
 			slog.String("endpoint", name), slog.Int("attempt", st.attempts),
 			slog.Int("status", resp.StatusCode), slog.String("error_id", apiErr.ID))
 	}

@@ -347,10 +347,16 @@ func WithMaxWait(d time.Duration) Option {
 	}
 }
 
-// WithLogger logs each attempt and each retry decision at debug level, with
-// the keys endpoint, attempt, status, error_id, reason and wait. Tokens,
-// headers, bodies and customer identities are never logged. The client is
-// silent without it.
+// WithLogger logs the calls to l, with the call's context and a fixed set
+// of keys: endpoint, attempt, status, error_id, error, retry, reason and
+// wait. At debug level: each attempt (endpoint, attempt, and status, or
+// error when there was no answer), each retry decision (endpoint, attempt,
+// status, retry, reason, wait) and a call that ends in an error answer
+// (endpoint, attempt, status, error_id). At warn level: a CooldownStore
+// that failed to record a 429's cooldown (endpoint, error). error is a
+// class such as "network" or "context_deadline", never an error's text.
+// Tokens, headers, bodies and customer identities are never logged. The
+// client is silent without it.
 func WithLogger(l *slog.Logger) Option {
 	return func(s *settings) error {
 		s.logger = l

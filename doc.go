@@ -64,6 +64,15 @@
 // cooldowns, for example with the Redis-backed ones of the redislimit
 // module, so that all replicas of a service share one budget.
 //
+// # Logging
+//
+// WithLogger logs each attempt, each retry decision and each call that ends
+// in an error answer at debug level, and a CooldownStore failure at warn
+// level, always with the call's context and only the keys endpoint,
+// attempt, status, error_id, error (a class such as "network", never an
+// error's text), retry, reason and wait. Tokens, headers, bodies and
+// customer identities are never logged. The client is silent without it.
+//
 // # Testing
 //
 // Package bubblehousetest runs a fake Bubblehouse that verifies tokens and
