@@ -302,7 +302,7 @@ func (st *callState) waitCooldown(ctx context.Context) error {
 func (st *callState) startCooldown(ctx context.Context, resp *http.Response) {
 	k := st.client.core
 	if resp.StatusCode != http.StatusTooManyRequests {
-		return
+		return // the usual answer: no clock read, no store call
 	}
 	now := k.clk.Now()
 	d := st.policy.Cooldown(resp.StatusCode, resp.Header, now)

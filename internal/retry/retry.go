@@ -4,7 +4,8 @@
 // attempt produced (status, Retry-After, error) and the time left, so that
 // the whole schedule can be tested as a table with the randomness pinned.
 // The client plugs Decide into go-retryablehttp's CheckRetry and Backoff
-// hooks; nothing here sleeps.
+// hooks, and asks Cooldown in its attempt transport the moment a 429
+// arrives; nothing here sleeps.
 package retry
 
 import (
