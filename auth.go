@@ -24,6 +24,11 @@ import (
 // calls Token once per attempt, retries included, so an implementation may
 // mint a fresh token every time or hand out a cached one. Implementations must
 // be safe for concurrent use.
+//
+// Token returns a token or an error, never an empty token: Bubblehouse
+// would run a call with an empty token anonymously, on an empty customer,
+// so the client refuses one without sending the call (a *TransportError
+// wrapping ErrEmptyToken, not retried).
 type TokenSource interface {
 	Token(ctx context.Context) (string, error)
 }
@@ -67,6 +72,13 @@ var (
 	// ErrInvalidCustomerID means an empty customer ID, or one with a "/" that
 	// would change the meaning of the token's subject.
 	ErrInvalidCustomerID = errors.New("bubblehouse: the customer ID must be non-empty and must not contain '/'")
+	// ErrEmptyToken is the cause of a *TransportError when a TokenSource
+	// returned an empty (or blank) token without an error. Bubblehouse runs
+	// a call with an empty token anonymously, on an empty customer, so the
+	// client refuses it before sending and does not retry it.
+	// Like ErrResponseTooLarge it is only ever a cause, so its text has no
+	// "bubblehouse:" of its own.
+	ErrEmptyToken = errors.New("the token source returned an empty token, which would make the call anonymous")
 )
 
 // DefaultTokenTTL is the lifetime of the tokens a client mints from a signing

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
@@ -22,6 +23,7 @@ import (
 //
 //	endpoint method -> Client.call -> local identity checks -> go-retryablehttp
 //	  -> per attempt (attemptTransport): cooldown, limiter, fresh token -> HTTP
+//	     -> a 429 starts its key's cooldown here, at once
 //	  -> CheckRetry/Backoff (internal/retry's policy) -> typed result or error
 //
 // go-retryablehttp runs the loop and the sleeps; the policy decides; the
@@ -104,7 +106,7 @@ func (c *Client) call(ctx context.Context, ep *endpoint, in any, sk sink) error 
 		ErrorHandler: retryablehttp.PassthroughErrorHandler,
 	}
 	resp, err := st.retrying.Do(req)
-	return st.finish(resp, err)
+	return st.finish(ctx, resp, err)
 }
 
 // checkIdentity makes the checks the server would make of a call whose
@@ -183,6 +185,12 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		actx, cancel = context.WithTimeout(ctx, k.timeout)
 	}
 	tok, err := st.client.tokens.Token(actx)
+	if err == nil && strings.TrimSpace(tok) == "" {
+		// Bubblehouse reads an empty token as an anonymous call and would
+		// answer it for an empty customer; that must not pass for the
+		// shop's answer.
+		err = ErrEmptyToken
+	}
 	if err != nil {
 		if cancel != nil {
 			cancel()
@@ -211,6 +219,9 @@ func (t *attemptTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		out = *out.WithContext(actx)
 	}
 	resp, err := k.transport.RoundTrip(&out)
+	if err == nil {
+		st.startCooldown(ctx, resp)
+	}
 	if cancel != nil {
 		if err != nil {
 			cancel()
@@ -283,15 +294,35 @@ func (st *callState) waitCooldown(ctx context.Context) error {
 	return rateLimitError(st.ep.name, ratelimit.WaitUntil(ctx, k.clk, until, k.policy.MaxWait))
 }
 
-// checkRetry is go-retryablehttp's CheckRetry: it asks the policy, records
-// the decision for backoff and finish, and starts a cooldown after a 429.
+// startCooldown pauses the call's key (its customer, or the whole client)
+// after a 429, for as long as the policy says. It runs in the attempt, as
+// soon as the answer's header is in and before go-retryablehttp or the
+// policy see it, so that concurrent attempts for the key that check their
+// cooldown from then on wait, instead of sending into the limit.
+func (st *callState) startCooldown(ctx context.Context, resp *http.Response) {
+	k := st.client.core
+	if resp.StatusCode != http.StatusTooManyRequests {
+		return // the usual answer: no clock read, no store call
+	}
+	now := k.clk.Now()
+	d := st.policy.Cooldown(resp.StatusCode, resp.Header, now)
+	if d <= 0 {
+		return
+	}
+	if err := k.cooldowns.StartCooldown(ctx, st.customerKey, now.Add(d)); err != nil && k.logger != nil {
+		k.logger.LogAttrs(ctx, slog.LevelWarn, "bubblehouse: cooldown store failed", slog.String("endpoint", st.ep.name), slog.String("error", errorClass(err)))
+	}
+}
+
+// checkRetry is go-retryablehttp's CheckRetry: it asks the policy and
+// records the decision for backoff and finish.
 func (st *callState) checkRetry(ctx context.Context, resp *http.Response, err error) (bool, error) {
 	k := st.client.core
 	if err == nil && st.decided == st.attempts {
 		// go-retryablehttp asks again, with the response handler's error,
 		// about an answer it was told not to retry. With no error the
-		// answer is the same one: keep the decision, and do not log it or
-		// start its cooldown a second time.
+		// answer is the same one: keep the decision, and do not log it a
+		// second time.
 		return st.decision.Retry, nil
 	}
 	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
@@ -307,12 +338,6 @@ func (st *callState) checkRetry(ctx context.Context, resp *http.Response, err er
 	deadline, _ := ctx.Deadline()
 	d := st.policy.Decide(o, now, deadline, k.jitter)
 	st.decision, st.decided = d, st.attempts
-	if d.Cooldown > 0 {
-		key := st.customerKey // "" is the whole client
-		if cerr := k.cooldowns.StartCooldown(ctx, key, now.Add(d.Cooldown)); cerr != nil && k.logger != nil {
-			k.logger.LogAttrs(ctx, slog.LevelWarn, "bubblehouse: cooldown store failed", slog.String("endpoint", st.ep.name), slog.String("error", errorClass(cerr)))
-		}
-	}
 	if d.Retry && o.StatusCode == http.StatusInternalServerError {
 		st.serverErrorRetries++
 	}
@@ -344,8 +369,9 @@ func (st *callState) handleResponse(resp *http.Response) error {
 	return err
 }
 
-// finish turns what go-retryablehttp returned into the call's result.
-func (st *callState) finish(resp *http.Response, err error) error {
+// finish turns what go-retryablehttp returned into the call's result. ctx
+// is the call's, for the log: a handler may read trace data from it.
+func (st *callState) finish(ctx context.Context, resp *http.Response, err error) error {
 	k := st.client.core
 	name := st.ep.name
 	if err != nil {
@@ -376,11 +402,14 @@ func (st *callState) finish(resp *http.Response, err error) error {
 	apiErr.Attempts = st.attempts
 	if d := st.decision; d.HasRetryAfter {
 		apiErr.RetryAfter = d.RetryAfter
+		// The server asked for a wait this call will not make: to the
+		// caller that is a rate limit, whatever the status.
+		apiErr.waitRefused = d.WaitRefused()
 	} else if resp.StatusCode == http.StatusTooManyRequests {
 		apiErr.RetryAfter = d.Wait
 	}
-	if k.logger != nil && k.logger.Enabled(context.Background(), slog.LevelDebug) {
-		k.logger.LogAttrs(context.Background(), slog.LevelDebug, "bubblehouse: call failed",
+	if k.logger != nil && k.logger.Enabled(ctx, slog.LevelDebug) {
+		k.logger.LogAttrs(ctx, slog.LevelDebug, "bubblehouse: call failed",
 			slog.String("endpoint", name), slog.Int("attempt", st.attempts),
 			slog.Int("status", resp.StatusCode), slog.String("error_id", apiErr.ID))
 	}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"strings"
@@ -406,4 +407,112 @@ func TestAttemptsCountWhatWasSent(t *testing.T) {
 			assert.Equal(t, tc.attempts, srv.count())
 		})
 	}
+}
+
+// scriptedTokens hands out its tokens in turn, the last one forever.
+type scriptedTokens struct {
+	toks []string
+	n    atomic.Int64
+}
+
+func (s *scriptedTokens) Token(context.Context) (string, error) {
+	i := int(s.n.Add(1)) - 1
+	return s.toks[min(i, len(s.toks)-1)], nil
+}
+
+// TestEmptyTokenIsRefusedBeforeSending: an empty token would make
+// Bubblehouse run the call anonymously, on an empty customer, so a
+// TokenSource that returns one without an error fails the call locally,
+// on the first attempt or a retry, without sending it and without retrying.
+func TestEmptyTokenIsRefusedBeforeSending(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		toks     []string
+		attempts int
+	}{
+		{"empty", []string{""}, 0},
+		{"blank", []string{" \t"}, 0},
+		{"empty on the retry", []string{"token-1", ""}, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := newRawServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+				jsonReply(w, 503, `{"id":"unavailable"}`)
+			})
+			src := &scriptedTokens{toks: tc.toks}
+			c, err := NewClient(testShop, WithTokenSource(src), WithBaseURL(srv.URL+testPrefix), fastRetries())
+			require.NoError(t, err)
+			_, err = c.CustomerDetails1(context.Background(), &CustomerDetails1Input{Customer: ByEmail("a@b.c")})
+			require.ErrorIs(t, err, ErrEmptyToken)
+			var te *TransportError
+			require.ErrorAs(t, err, &te)
+			assert.Equal(t, tc.attempts, te.Attempts)
+			assert.Equal(t, tc.attempts, srv.count(), "nothing sent with the empty token")
+			assert.Equal(t, int64(tc.attempts+1), src.n.Load(), "not retried")
+			for _, r := range srv.requests() {
+				assert.Equal(t, "Bearer token-1", r.Header.Get("Authorization"))
+			}
+		})
+	}
+}
+
+// cooldownProbe is a slog.Handler that, on the attempt record of a 429,
+// asks the client's cooldown store about the key: what a concurrent attempt
+// for that customer checking its cooldown at that moment would see.
+type cooldownProbe struct {
+	c   **Client
+	key string
+	mu  sync.Mutex
+	saw []time.Time
+}
+
+func (h *cooldownProbe) Enabled(context.Context, slog.Level) bool { return true }
+func (h *cooldownProbe) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *cooldownProbe) WithGroup(string) slog.Handler            { return h }
+func (h *cooldownProbe) Handle(ctx context.Context, r slog.Record) error {
+	if r.Message != "bubblehouse: attempt" {
+		return nil
+	}
+	status := 0
+	r.Attrs(func(a slog.Attr) bool {
+		if a.Key == "status" {
+			status = int(a.Value.Int64())
+		}
+		return true
+	})
+	if status == http.StatusTooManyRequests {
+		until, err := (*h.c).core.cooldowns.CooldownUntil(ctx, h.key)
+		if err != nil {
+			return err
+		}
+		h.mu.Lock()
+		h.saw = append(h.saw, until)
+		h.mu.Unlock()
+	}
+	return nil
+}
+
+// TestCooldownStartsWhenThe429ArrivesInTheTransport: the 429's cooldown is
+// recorded by the attempt that got it before the answer leaves the attempt
+// transport, not later by the retry policy, so that no concurrent attempt
+// for the customer can pass its cooldown check in between.
+func TestCooldownStartsWhenThe429ArrivesInTheTransport(t *testing.T) {
+	srv := newRawServer(t, func(w http.ResponseWriter, r *http.Request, n int) {
+		if n == 1 {
+			w.Header().Set("Retry-After", "1")
+			jsonReply(w, 429, `{"id":"rate_limit_exceeded"}`)
+			return
+		}
+		jsonReply(w, 200, `{"ok":1}`)
+	})
+	var c *Client
+	probe := &cooldownProbe{c: &c, key: "shopid:42"}
+	c = newTestClient(t, srv, WithLogger(slog.New(probe)), WithMaxWait(time.Millisecond))
+	start := time.Now()
+	_, err := c.ExportCustomerData1(context.Background(), &ExportCustomerData1Input{Customer: ByShopID("42")})
+	require.ErrorIs(t, err, ErrRateLimitExceeded, "Retry-After: 1 is longer than MaxWait")
+
+	probe.mu.Lock()
+	defer probe.mu.Unlock()
+	require.Len(t, probe.saw, 1)
+	assert.WithinDuration(t, start.Add(time.Second), probe.saw[0], 500*time.Millisecond, "the key was cooling down already")
 }

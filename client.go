@@ -166,7 +166,8 @@ func WithToken(token string) Option {
 
 // WithTokenSource authenticates with tokens from ts, asked once per attempt.
 // The client cannot tell a shop token from a customer token then, so every
-// identity check is left to the server.
+// identity check is left to the server. An attempt whose token comes back
+// empty is not sent: the call fails with ErrEmptyToken (see TokenSource).
 func WithTokenSource(ts TokenSource) Option {
 	return func(s *settings) error {
 		if ts == nil {
@@ -331,8 +332,11 @@ func WithMaxRetries(n int) Option {
 // WithMaxWait sets the longest single wait a call accepts (default
 // DefaultMaxWait): a backoff, a Retry-After, a rate-limiter or cooldown
 // wait. When a wait would be longer, or would pass the context's deadline,
-// the call fails at once with an error matching ErrRateLimitExceeded (or
-// the last answer's error) and its RetryAfter set.
+// the call fails at once. A Retry-After, or the client's own limiter or
+// cooldown, then gives an error matching ErrRateLimitExceeded with its
+// RetryAfter set: a *RateLimitError, or the answer's *APIError with its own
+// StatusCode and ID (a 503 with Retry-After: 60 too). A backoff of the
+// client's own gives the last answer's error as it is.
 func WithMaxWait(d time.Duration) Option {
 	return func(s *settings) error {
 		if d < 0 {
@@ -343,10 +347,16 @@ func WithMaxWait(d time.Duration) Option {
 	}
 }
 
-// WithLogger logs each attempt and each retry decision at debug level, with
-// the keys endpoint, attempt, status, error_id, reason and wait. Tokens,
-// headers, bodies and customer identities are never logged. The client is
-// silent without it.
+// WithLogger logs the calls to l, with the call's context and a fixed set
+// of keys: endpoint, attempt, status, error_id, error, retry, reason and
+// wait. At debug level: each attempt (endpoint, attempt, and status, or
+// error when there was no answer), each retry decision (endpoint, attempt,
+// status, retry, reason, wait) and a call that ends in an error answer
+// (endpoint, attempt, status, error_id). At warn level: a CooldownStore
+// that failed to record a 429's cooldown (endpoint, error). error is a
+// class such as "network" or "context_deadline", never an error's text.
+// Tokens, headers, bodies and customer identities are never logged. The
+// client is silent without it.
 func WithLogger(l *slog.Logger) Option {
 	return func(s *settings) error {
 		s.logger = l

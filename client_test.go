@@ -392,3 +392,118 @@ func TestFinalAnswerIsDecidedOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestLocalRefusalsMatchTheServersClasses: a call the client refuses itself
+// (StatusCode 0) matches the same sentinels and classes as the server's
+// answer with that id would, so that a caller's errors.Is(err, ErrNotFound)
+// does not depend on whether the client knew the token's kind.
+func TestLocalRefusalsMatchTheServersClasses(t *testing.T) {
+	all := []error{ErrInvalidToken, ErrRateLimitExceeded, ErrObsoleteGlobalAPIVersion, ErrInvalidGlobalAPIVersion,
+		ErrInaccessibleGlobalAPIVersion, ErrMissingCustomerIdentity, ErrEmptyCustomerIdentity, ErrNoCustomersMatchCustomerIdentity,
+		ErrCustomerIdentityPartiallyMismatchesMatchedCustomer, ErrCustomerIdentityDoesNotMatchToken, ErrNotFound, ErrAuth, ErrAPIVersion}
+	tests := []struct {
+		id     string
+		status int // the documented status of the server's answer (spec 4.3)
+		local  func(c *Client) *Client
+		in     *ExportCustomerData1Input
+		class  error // the class both must match; nil for none
+	}{
+		{IDMissingCustomerIdentity, 400, func(c *Client) *Client { return c }, nil, nil},
+		{IDEmptyCustomerIdentity, 404, func(c *Client) *Client { return c }, &ExportCustomerData1Input{Customer: &CustomerIdentity1{}}, ErrNotFound},
+		{IDCustomerIdentityDoesNotMatchToken, 403, func(c *Client) *Client { return c.ForCustomer("77") }, &ExportCustomerData1Input{Customer: ByShopID("78")}, ErrAuth},
+	}
+	for _, tc := range tests {
+		t.Run(tc.id, func(t *testing.T) {
+			srv := newRawServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+				jsonReply(w, tc.status, fmt.Sprintf(`{"id":%q}`, tc.id))
+			})
+			ctx := context.Background()
+			_, localErr := tc.local(newTestClient(t, srv)).ExportCustomerData1(ctx, tc.in)
+			var apiErr *APIError
+			require.ErrorAs(t, localErr, &apiErr)
+			require.Equal(t, 0, apiErr.StatusCode, "refused locally")
+			require.Equal(t, 0, srv.count())
+
+			// A TokenSource leaves the check to the server.
+			remote, err := NewClient(testShop, WithTokenSource(&countingTokens{}), WithBaseURL(srv.URL+testPrefix), fastRetries())
+			require.NoError(t, err)
+			_, serverErr := remote.ExportCustomerData1(ctx, tc.in)
+			require.ErrorAs(t, serverErr, &apiErr)
+			require.Equal(t, tc.status, apiErr.StatusCode, "answered by the server")
+
+			for _, target := range all {
+				assert.Equal(t, errors.Is(serverErr, target), errors.Is(localErr, target), "errors.Is(%v)", target)
+			}
+			if tc.class != nil {
+				assert.ErrorIs(t, localErr, tc.class)
+			}
+		})
+	}
+}
+
+type traceKey struct{}
+
+// ctxRecorder is a slog.Handler that notes, for every record, its message
+// and the trace value of the context it was logged with, as a handler that
+// adds trace ids from the context would read it.
+type ctxRecorder struct {
+	mu   sync.Mutex
+	msgs []string
+	vals []any
+	keys map[string]bool
+}
+
+func (h *ctxRecorder) Enabled(context.Context, slog.Level) bool { return true }
+func (h *ctxRecorder) WithAttrs([]slog.Attr) slog.Handler       { return h }
+func (h *ctxRecorder) WithGroup(string) slog.Handler            { return h }
+func (h *ctxRecorder) Handle(ctx context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.msgs = append(h.msgs, r.Message)
+	h.vals = append(h.vals, ctx.Value(traceKey{}))
+	r.Attrs(func(a slog.Attr) bool {
+		h.keys[a.Key] = true
+		return true
+	})
+	return nil
+}
+
+// failingCooldowns is a CooldownStore that cannot record a cooldown.
+type failingCooldowns struct{}
+
+func (failingCooldowns) CooldownUntil(context.Context, string) (time.Time, error) {
+	return time.Time{}, nil
+}
+
+func (failingCooldowns) StartCooldown(context.Context, string, time.Time) error {
+	return errors.New("store down")
+}
+
+// TestLogRecordsCarryTheCallsContext: every record of a call, the final
+// one included, is logged with the call's context, so that a handler can
+// read trace data from it, and with no key outside the documented set
+// (WithLogger, README's Logging).
+func TestLogRecordsCarryTheCallsContext(t *testing.T) {
+	srv := newRawServer(t, func(w http.ResponseWriter, r *http.Request, _ int) {
+		jsonReply(w, 429, `{"id":"rate_limit_exceeded"}`)
+	})
+	h := &ctxRecorder{keys: map[string]bool{}}
+	c := newTestClient(t, srv, WithLogger(slog.New(h)), WithMaxRetries(1), WithCooldownStore(failingCooldowns{}))
+	ctx := context.WithValue(context.Background(), traceKey{}, "trace-1")
+	_, err := c.Status2(ctx)
+	require.ErrorIs(t, err, ErrRateLimitExceeded)
+
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, want := range []string{"bubblehouse: attempt", "bubblehouse: retry decision", "bubblehouse: cooldown store failed", "bubblehouse: call failed"} {
+		assert.Contains(t, h.msgs, want)
+	}
+	for i, v := range h.vals {
+		assert.Equal(t, "trace-1", v, "record %q", h.msgs[i])
+	}
+	documented := map[string]bool{"endpoint": true, "attempt": true, "status": true, "error_id": true,
+		"error": true, "retry": true, "reason": true, "wait": true}
+	for k := range h.keys {
+		assert.True(t, documented[k], "undocumented log key %q", k)
+	}
+}

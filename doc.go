@@ -22,7 +22,9 @@
 // tokens itself, cache them and renew them 30 s before they expire.
 // ForCustomer derives a client that sends customer tokens for one customer,
 // and Signer.CustomerToken mints a token to hand to a browser or app.
-// WithToken and WithTokenSource take tokens minted elsewhere. With a shop
+// WithToken and WithTokenSource take tokens minted elsewhere; an empty token
+// from a TokenSource fails the call before it is sent (ErrEmptyToken), since
+// Bubblehouse would run it anonymously. With a shop
 // token every customer call must name the customer (CustomerIdentity1, made
 // with ByBHID, ByShopID or ByEmail); the client refuses such a call without
 // one before sending it.
@@ -36,7 +38,8 @@
 // (an export broke after bytes reached the writer). Each documented error
 // id has a sentinel for errors.Is, such as ErrNoCustomersMatchCustomerIdentity
 // and ErrRateLimitExceeded, and ErrNotFound, ErrAuth and ErrAPIVersion match
-// classes of answers. No error text holds a token, a secret, a URL or a
+// classes of answers; a call the client refused itself, before sending,
+// matches them as the server's answer with the same id would. No error text holds a token, a secret, a URL or a
 // response body.
 //
 // # Retries
@@ -44,9 +47,12 @@
 // All five calls are reads, so they are retried on 429, 502, 503 and 504,
 // on connection failures and on bodies cut off mid-read (a 500 at most
 // once), with exponential backoff and full jitter, up to WithMaxRetries
-// times. A Retry-After header is never undercut. A wait longer than
-// WithMaxWait, or past the context's deadline, ends the call at once with
-// RetryAfter set instead. Redirects are never followed.
+// times. A Retry-After header is never undercut, and a 429 waits at least a
+// second whatever its Retry-After says (0 or a past date included). A wait
+// longer than WithMaxWait, or past the context's deadline, ends the call at
+// once with RetryAfter set instead; when the server asked for it in a
+// Retry-After, the error matches ErrRateLimitExceeded whatever the answer's
+// status. Redirects are never followed.
 //
 // # Rate limits
 //
@@ -57,6 +63,15 @@
 // WithLimiter and WithCooldownStore replace the in-process limiter and
 // cooldowns, for example with the Redis-backed ones of the redislimit
 // module, so that all replicas of a service share one budget.
+//
+// # Logging
+//
+// WithLogger logs each attempt, each retry decision and each call that ends
+// in an error answer at debug level, and a CooldownStore failure at warn
+// level, always with the call's context and only the keys endpoint,
+// attempt, status, error_id, error (a class such as "network", never an
+// error's text), retry, reason and wait. Tokens, headers, bodies and
+// customer identities are never logged. The client is silent without it.
 //
 // # Testing
 //

@@ -52,55 +52,56 @@ func TestRequestBodies(t *testing.T) {
 		call func() error
 		path string
 		body string
+		sub  string // the token's subject
 	}{
 		{"details by bhid", func() error { _, err := c.CustomerDetails1(ctx, &CustomerDetails1Input{Customer: id}); return err },
-			"CustomerDetails1", `{"customer":{"bhid":"0000018abc123def"}}`},
+			"CustomerDetails1", `{"customer":{"bhid":"0000018abc123def"}}`, testShop},
 		{"details by all fields", func() error {
 			_, err := c.CustomerDetails1(ctx, &CustomerDetails1Input{Customer: &CustomerIdentity1{BHID: "0000018abc123def", ShopID: "123", Email: "a@b.c"}})
 			return err
-		}, "CustomerDetails1", `{"customer":{"bhid":"0000018abc123def","shopid":"123","email":"a@b.c"}}`},
+		}, "CustomerDetails1", `{"customer":{"bhid":"0000018abc123def","shopid":"123","email":"a@b.c"}}`, testShop},
 		{"history plain", func() error { _, err := c.CustomerHistory2(ctx, &CustomerHistory2Input{Customer: id}); return err },
-			"CustomerHistory2", `{"customer":{"bhid":"0000018abc123def"}}`},
+			"CustomerHistory2", `{"customer":{"bhid":"0000018abc123def"}}`, testShop},
 		{"history only points", func() error {
 			_, err := c.CustomerHistory2(ctx, &CustomerHistory2Input{Customer: id, OnlyPoints: true})
 			return err
-		}, "CustomerHistory2", `{"customer":{"bhid":"0000018abc123def"},"only_points":true}`},
+		}, "CustomerHistory2", `{"customer":{"bhid":"0000018abc123def"},"only_points":true}`, testShop},
 		{"history only unused", func() error {
 			_, err := c.CustomerHistory2(ctx, &CustomerHistory2Input{Customer: id, OnlyUnused: true})
 			return err
-		}, "CustomerHistory2", `{"customer":{"bhid":"0000018abc123def"},"only_unused":true}`},
+		}, "CustomerHistory2", `{"customer":{"bhid":"0000018abc123def"},"only_unused":true}`, testShop},
 		{"history both", func() error {
 			_, err := c.CustomerHistory2(ctx, &CustomerHistory2Input{Customer: id, OnlyUnused: true, OnlyPoints: true})
 			return err
-		}, "CustomerHistory2", `{"customer":{"bhid":"0000018abc123def"},"only_unused":true,"only_points":true}`},
+		}, "CustomerHistory2", `{"customer":{"bhid":"0000018abc123def"},"only_unused":true,"only_points":true}`, testShop},
 		{"balance plain", func() error { _, err := c.CustomerBalance3(ctx, &CustomerBalance3Input{Customer: id}); return err },
-			"CustomerBalance3", `{"customer":{"bhid":"0000018abc123def"}}`},
+			"CustomerBalance3", `{"customer":{"bhid":"0000018abc123def"}}`, testShop},
 		{"balance unused rewards", func() error {
 			_, err := c.CustomerBalance3(ctx, &CustomerBalance3Input{Customer: id, IncludeUnusedRewards: true})
 			return err
-		}, "CustomerBalance3", `{"customer":{"bhid":"0000018abc123def"},"include_unused_rewards":true}`},
+		}, "CustomerBalance3", `{"customer":{"bhid":"0000018abc123def"},"include_unused_rewards":true}`, testShop},
 		{"balance full program", func() error {
 			_, err := c.CustomerBalance3(ctx, &CustomerBalance3Input{Customer: id, IncludeFullProgram: true})
 			return err
-		}, "CustomerBalance3", `{"customer":{"bhid":"0000018abc123def"},"include_full_program":true}`},
+		}, "CustomerBalance3", `{"customer":{"bhid":"0000018abc123def"},"include_full_program":true}`, testShop},
 		{"balance both", func() error {
 			_, err := c.CustomerBalance3(ctx, &CustomerBalance3Input{Customer: id, IncludeUnusedRewards: true, IncludeFullProgram: true})
 			return err
-		}, "CustomerBalance3", `{"customer":{"bhid":"0000018abc123def"},"include_unused_rewards":true,"include_full_program":true}`},
+		}, "CustomerBalance3", `{"customer":{"bhid":"0000018abc123def"},"include_unused_rewards":true,"include_full_program":true}`, testShop},
 		{"referrals plain", func() error {
 			_, err := c.CustomerReferrals2(ctx, &CustomerReferrals2Input{Customer: ByShopID("123")})
 			return err
-		}, "CustomerReferrals2", `{"customer":{"shopid":"123"}}`},
+		}, "CustomerReferrals2", `{"customer":{"shopid":"123"}}`, testShop},
 		{"referrals deanonymized", func() error {
 			_, err := c.CustomerReferrals2(ctx, &CustomerReferrals2Input{Customer: ByShopID("123"), Deanonymize: true})
 			return err
-		}, "CustomerReferrals2", `{"customer":{"shopid":"123"},"deanonymize":true}`},
+		}, "CustomerReferrals2", `{"customer":{"shopid":"123"},"deanonymize":true}`, testShop},
 		{"export", func() error {
 			_, err := c.ExportCustomerData1(ctx, &ExportCustomerData1Input{Customer: ByEmail("a@b.c")})
 			return err
-		}, "ExportCustomerData1", `{"customer":{"email":"a@b.c"}}`},
+		}, "ExportCustomerData1", `{"customer":{"email":"a@b.c"}}`, testShop},
 		{"customer token, nil input", func() error { _, err := c.ForCustomer("123").CustomerBalance3(ctx, nil); return err },
-			"CustomerBalance3", `{}`},
+			"CustomerBalance3", `{}`, testShop + "/123"},
 	}
 	for i, tc := range calls {
 		t.Run(tc.name, func(t *testing.T) {
@@ -108,9 +109,12 @@ func TestRequestBodies(t *testing.T) {
 			reqs := srv.requests()
 			require.Len(t, reqs, i+1)
 			r := reqs[i]
+			assert.Equal(t, http.MethodPost, r.Method)
+			assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
 			assert.Equal(t, testPrefix+"/api/v2023061/test-shop/"+tc.path, r.Path)
 			assert.Equal(t, tc.body, r.RawBody, "exact bytes, field order included")
-			require.NoError(t, r.TokenErr)
+			require.NoError(t, r.TokenErr, "a verified bearer token")
+			assert.Equal(t, tc.sub, r.Subject)
 		})
 	}
 }

@@ -45,8 +45,12 @@ const (
 // idError is the type of the per-id sentinels. An *APIError matches a
 // sentinel in errors.Is when its ID is the sentinel's id.
 type idError struct {
-	id   string
-	text string
+	id string
+	// status is the HTTP status Bubblehouse documents for the id (spec
+	// 4.2, 4.3). It classes an error the client found itself, which has no
+	// status of its own, as the server's answer would be classed.
+	status int
+	text   string
 }
 
 func (e *idError) Error() string { return "bubblehouse: " + e.id + ": " + e.text }
@@ -54,44 +58,50 @@ func (e *idError) Error() string { return "bubblehouse: " + e.id + ": " + e.text
 // Sentinels for the documented error ids, for errors.Is.
 var (
 	// ErrInvalidToken (401): the token is invalid or expired.
-	ErrInvalidToken error = &idError{IDInvalidToken, "the token is invalid or expired"}
+	ErrInvalidToken error = &idError{IDInvalidToken, 401, "the token is invalid or expired"}
 	// ErrRateLimitExceeded (429): over Bubblehouse's rate limit, or over the
 	// client's own limits for long enough that waiting would not fit the
 	// call's deadline or WithMaxWait. Any 429 answer matches it, whatever its
-	// body says.
-	ErrRateLimitExceeded error = &idError{IDRateLimitExceeded, "over the rate limit"}
+	// body says, and so does any other answer whose Retry-After is longer
+	// than WithMaxWait or would pass the deadline (a 503 with Retry-After:
+	// 60, say): the *APIError keeps that answer's StatusCode and ID, with
+	// RetryAfter set. A backoff of the client's own that does not fit (no
+	// Retry-After) returns the last answer's error as it is.
+	ErrRateLimitExceeded error = &idError{IDRateLimitExceeded, 429, "over the rate limit"}
 	// ErrObsoleteGlobalAPIVersion (400): the API version is no longer supported.
-	ErrObsoleteGlobalAPIVersion error = &idError{IDObsoleteGlobalAPIVersion, "the global API version is no longer supported"}
+	ErrObsoleteGlobalAPIVersion error = &idError{IDObsoleteGlobalAPIVersion, 400, "the global API version is no longer supported"}
 	// ErrInvalidGlobalAPIVersion (400): the API version has never existed.
-	ErrInvalidGlobalAPIVersion error = &idError{IDInvalidGlobalAPIVersion, "the global API version has never existed"}
+	ErrInvalidGlobalAPIVersion error = &idError{IDInvalidGlobalAPIVersion, 400, "the global API version has never existed"}
 	// ErrInaccessibleGlobalAPIVersion (400): the API version is not enabled
 	// for this account.
-	ErrInaccessibleGlobalAPIVersion error = &idError{IDInaccessibleGlobalAPIVersion, "the global API version is not enabled for this account"}
+	ErrInaccessibleGlobalAPIVersion error = &idError{IDInaccessibleGlobalAPIVersion, 400, "the global API version is not enabled for this account"}
 	// ErrMissingCustomerIdentity (400): a shop token was used without naming
 	// the customer. The client returns it itself, without sending the call,
 	// when it knows the token is a shop token.
-	ErrMissingCustomerIdentity error = &idError{IDMissingCustomerIdentity, "a shop token needs the customer named in the input"}
+	ErrMissingCustomerIdentity error = &idError{IDMissingCustomerIdentity, 400, "a shop token needs the customer named in the input"}
 	// ErrEmptyCustomerIdentity (404): every field of the customer identity is
 	// empty. The client returns it itself when it knows the token is a shop
 	// token.
-	ErrEmptyCustomerIdentity error = &idError{IDEmptyCustomerIdentity, "every field of the customer identity is empty"}
+	ErrEmptyCustomerIdentity error = &idError{IDEmptyCustomerIdentity, 404, "every field of the customer identity is empty"}
 	// ErrNoCustomersMatchCustomerIdentity (404): no customer matches.
-	ErrNoCustomersMatchCustomerIdentity error = &idError{IDNoCustomersMatchCustomerIdentity, "no customer matches the identity"}
+	ErrNoCustomersMatchCustomerIdentity error = &idError{IDNoCustomersMatchCustomerIdentity, 404, "no customer matches the identity"}
 	// ErrCustomerIdentityPartiallyMismatchesMatchedCustomer (404): one field
 	// matched a customer and another non-empty field disagrees with it.
-	ErrCustomerIdentityPartiallyMismatchesMatchedCustomer error = &idError{IDCustomerIdentityPartiallyMismatchesMatchedCustomer, "the identity matched a customer by one field and another field disagrees"}
+	ErrCustomerIdentityPartiallyMismatchesMatchedCustomer error = &idError{IDCustomerIdentityPartiallyMismatchesMatchedCustomer, 404, "the identity matched a customer by one field and another field disagrees"}
 	// ErrCustomerIdentityDoesNotMatchToken (403): a customer token was used and
 	// the input names another customer.
-	ErrCustomerIdentityDoesNotMatchToken error = &idError{IDCustomerIdentityDoesNotMatchToken, "the customer identity names another customer than the token"}
+	ErrCustomerIdentityDoesNotMatchToken error = &idError{IDCustomerIdentityDoesNotMatchToken, 403, "the customer identity names another customer than the token"}
 )
 
 // Error classes, for errors.Is. An error may belong to several.
 var (
 	// ErrNotFound matches any 404 answer, such as the customer-identity errors
-	// that say no customer was found.
+	// that say no customer was found, and the client's own refusal of an
+	// empty customer identity, which the server answers with 404.
 	ErrNotFound = errors.New("bubblehouse: not found")
 	// ErrAuth matches any 401 or 403 answer: the token was refused, or does
-	// not allow the call.
+	// not allow the call; also the client's own refusal of a customer token
+	// used for another customer, which the server answers with 403.
 	ErrAuth = errors.New("bubblehouse: not authorized")
 	// ErrAPIVersion matches the three global-API-version errors: the
 	// configured WithAPIVersion is wrong for this account. Not retried.
@@ -118,7 +128,8 @@ type APIError struct {
 	// Endpoint is the function called, such as "CustomerBalance3".
 	Endpoint string
 	// StatusCode is the HTTP status of the last answer. It is 0 when the
-	// client found the error itself and sent nothing (Attempts is 0 then).
+	// client found the error itself and sent nothing (Attempts is 0 then);
+	// errors.Is then classes it by the status documented for its ID.
 	StatusCode int
 	// ID is the error id of the body ("invalid_token"), kept as sent even when
 	// this SDK does not know it. Empty when the body was not a JSON error
@@ -128,7 +139,9 @@ type APIError struct {
 	Message string
 	// RetryAfter is how long the server asked the client to wait (from a
 	// Retry-After header), or for a 429 without one, the wait the client would
-	// have used. Zero when there is none.
+	// have used. For a 429 it is never less than the client's floor (1 s):
+	// a Retry-After of 0 or a date in the past, most likely clock skew, does
+	// not make a retry any sooner welcome. Zero when there is none.
 	RetryAfter time.Duration
 	// Attempts is how many times the call was sent, retries included.
 	Attempts int
@@ -136,6 +149,11 @@ type APIError struct {
 	// cap), kept for debugging. It is never part of Error's text; log it only
 	// if your logs may hold customer data.
 	Body []byte
+
+	// waitRefused is set when the answer carried a Retry-After the call
+	// would not wait out (longer than WithMaxWait or past the deadline), so
+	// that the error matches ErrRateLimitExceeded whatever its status.
+	waitRefused bool
 }
 
 // Error describes the failure in one line: endpoint, status, id, the API's
@@ -185,22 +203,44 @@ func (e *APIError) GoString() string {
 
 // Is reports whether the error matches target: the sentinel of its id, a
 // class (ErrNotFound, ErrAuth, ErrAPIVersion), or ErrRateLimitExceeded for
-// any 429.
+// any 429 and for any answer whose Retry-After the client would not wait out
+// (longer than WithMaxWait or past the context's deadline), such as a 503
+// with Retry-After: 60; StatusCode and ID stay those of the answer.
+//
+// An error the client found itself (StatusCode 0) is classed by the status
+// Bubblehouse documents for its id, so that a local
+// empty_customer_identity matches ErrNotFound and a local
+// customer_identity_does_not_match_token matches ErrAuth, as the server's
+// 404 and 403 would.
 func (e *APIError) Is(target error) bool {
 	switch target {
 	case ErrNotFound:
-		return e.StatusCode == 404
+		return e.classStatus() == 404
 	case ErrAuth:
-		return e.StatusCode == 401 || e.StatusCode == 403
+		st := e.classStatus()
+		return st == 401 || st == 403
 	case ErrAPIVersion:
 		return e.ID == IDObsoleteGlobalAPIVersion || e.ID == IDInvalidGlobalAPIVersion || e.ID == IDInaccessibleGlobalAPIVersion
 	case ErrRateLimitExceeded:
-		return e.StatusCode == 429 || e.ID == IDRateLimitExceeded
+		return e.StatusCode == 429 || e.ID == IDRateLimitExceeded || e.waitRefused
 	}
 	if s, ok := target.(*idError); ok {
 		return e.ID == s.id
 	}
 	return false
+}
+
+// classStatus is the status the error classes go by: the answer's, or for
+// an error found before sending, the one documented for its id (0 when the
+// id is not documented).
+func (e *APIError) classStatus() int {
+	if e.StatusCode != 0 {
+		return e.StatusCode
+	}
+	if s, ok := sentinels[e.ID]; ok {
+		return s.(*idError).status
+	}
+	return 0
 }
 
 // Temporary reports whether trying the same call later may succeed: a rate
@@ -262,12 +302,19 @@ func jsonString(raw json.RawMessage) string {
 }
 
 // TransportError is a call that got no usable answer: the connection failed,
-// the answer was cut off, or the context ended. Err is the cause; context
-// errors stay matchable with errors.Is(err, context.DeadlineExceeded).
+// the answer was cut off, the context ended, or the attempt got no token
+// (the TokenSource failed or returned an empty one, ErrEmptyToken). Err is
+// the cause; context errors stay matchable with
+// errors.Is(err, context.DeadlineExceeded).
 type TransportError struct {
+	// Endpoint is the function called, such as "CustomerBalance3".
 	Endpoint string
+	// Attempts is how many times the call was sent, retries included; 0
+	// when it failed before anything was sent (getting its token, say).
 	Attempts int
-	Err      error
+	// Err is the cause of the last attempt's failure, without the URL that
+	// net/http would have wrapped around it.
+	Err error
 }
 
 // Error names the endpoint, the attempts made and the cause.
@@ -294,12 +341,19 @@ var ErrNullResponse = errors.New("successful response with a null or empty body"
 // endpoint's JSON: an HTML page, truncated or null JSON, or a body over the
 // size cap. It never holds the body itself.
 type DecodeError struct {
-	Endpoint    string
-	StatusCode  int
+	// Endpoint is the function called, such as "CustomerBalance3".
+	Endpoint string
+	// StatusCode is the HTTP status of the answer, a 2xx.
+	StatusCode int
+	// ContentType is the answer's Content-Type header as sent, which often
+	// tells what answered instead of Bubblehouse (a proxy's text/html).
 	ContentType string
 	// Size is how many bytes of the body were read.
 	Size int64
-	Err  error
+	// Err is why the body could not be read: ErrResponseTooLarge,
+	// ErrNullResponse, the JSON decoder's error, or a note that the body is
+	// not JSON at all.
+	Err error
 }
 
 // Error names the endpoint, the status, the content type and how much was
@@ -320,6 +374,7 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 // WithMaxWait or past the context's deadline. It matches
 // ErrRateLimitExceeded.
 type RateLimitError struct {
+	// Endpoint is the function called, such as "CustomerBalance3".
 	Endpoint string
 	// RetryAfter is how long the call would have had to wait.
 	RetryAfter time.Duration

@@ -182,6 +182,10 @@ func matches(target error) func(*testing.T, *APIError) {
 	return func(t *testing.T, e *APIError) { assert.ErrorIs(t, e, target) }
 }
 
+func matchesNot(target error) func(*testing.T, *APIError) {
+	return func(t *testing.T, e *APIError) { assert.NotErrorIs(t, e, target) }
+}
+
 // TestFaults drives the real Client through a raw server that misbehaves in
 // one way per row, and checks the typed error, how many requests reached
 // the server, and how long the call took. Retries back off in milliseconds
@@ -370,7 +374,35 @@ func TestFaults(t *testing.T) {
 			name:       "503 is retried",
 			serve:      reply(503, `{"id":"unavailable"}`),
 			attempts:   4,
-			check:      isAPIError(503, "unavailable", retryAfter(0)),
+			check:      isAPIError(503, "unavailable", retryAfter(0), matchesNot(ErrRateLimitExceeded)),
+			maxElapsed: quick,
+		},
+		{
+			// The server asked for a wait the call will not make: that is
+			// ErrRateLimitExceeded, whatever the status, with the real
+			// answer's status and id kept.
+			name:       "503 with Retry-After beyond MaxWait fails fast",
+			serve:      reply(503, `{"id":"unavailable"}`, "Retry-After", "60"),
+			attempts:   1,
+			check:      isAPIError(503, "unavailable", matches(ErrRateLimitExceeded), retryAfter(time.Minute)),
+			maxElapsed: quick,
+		},
+		{
+			name:       "503 with Retry-After past the context deadline fails fast",
+			serve:      reply(503, `{"id":"unavailable"}`, "Retry-After", "3"),
+			timeout:    time.Second,
+			attempts:   1,
+			check:      isAPIError(503, "unavailable", matches(ErrRateLimitExceeded), retryAfter(3*time.Second)),
+			maxElapsed: 500 * time.Millisecond,
+		},
+		{
+			// A backoff of the client's own that does not fit is no sign of
+			// a rate limit: the last answer's error, as it is.
+			name:       "503 whose own backoff is longer than MaxWait",
+			serve:      reply(503, `{"id":"unavailable"}`),
+			opts:       []Option{WithMaxWait(0)},
+			attempts:   1,
+			check:      isAPIError(503, "unavailable", retryAfter(0), matchesNot(ErrRateLimitExceeded)),
 			maxElapsed: quick,
 		},
 		{
@@ -403,10 +435,28 @@ func TestFaults(t *testing.T) {
 			maxElapsed: quick,
 		},
 		{
+			// Likely clock skew: still a 429, so still the floor (2 ms in
+			// these tests) before each retry, and RetryAfter says so.
 			name:       "429 with an HTTP date in the past",
 			serve:      reply(429, `{"id":"rate_limit_exceeded"}`, "Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"),
 			attempts:   4,
-			check:      isAPIError(429, IDRateLimitExceeded, matches(ErrRateLimitExceeded), retryAfter(0)),
+			check:      isAPIError(429, IDRateLimitExceeded, matches(ErrRateLimitExceeded), retryAfter(2*time.Millisecond)),
+			minElapsed: 3 * 2 * time.Millisecond,
+			maxElapsed: quick,
+		},
+		{
+			name:       "429 with Retry-After 0",
+			serve:      reply(429, `{"id":"rate_limit_exceeded"}`, "Retry-After", "0"),
+			attempts:   4,
+			check:      isAPIError(429, IDRateLimitExceeded, matches(ErrRateLimitExceeded), retryAfter(2*time.Millisecond)),
+			minElapsed: 3 * 2 * time.Millisecond,
+			maxElapsed: quick,
+		},
+		{
+			name:       "503 with an HTTP date in the past",
+			serve:      reply(503, `{"id":"unavailable"}`, "Retry-After", "Wed, 21 Oct 2015 07:28:00 GMT"),
+			attempts:   4,
+			check:      isAPIError(503, "unavailable", retryAfter(0), matchesNot(ErrRateLimitExceeded)),
 			maxElapsed: quick,
 		},
 		{

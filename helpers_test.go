@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -30,6 +31,13 @@ const (
 var testSecretBytes = []byte("0123456789abcdef0123456789abcdef")
 
 func testSecret() string { return base64.StdEncoding.EncodeToString(testSecretBytes) }
+
+// Errors rawServer records in TokenErr when a request carries no bearer
+// token at all.
+var (
+	errNoAuthorization = errors.New("no Authorization header")
+	errNotBearer       = errors.New("the Authorization header is not a Bearer token")
+)
 
 // seen is one request as the server received it.
 type seen struct {
@@ -59,7 +67,16 @@ func newRawServer(t *testing.T, handle func(w http.ResponseWriter, r *http.Reque
 		r.Body = io.NopCloser(bytes.NewReader(body)) // handlers may read it again
 		rec := seen{Method: r.Method, Path: r.URL.Path, Header: r.Header.Clone(), RawBody: string(body)}
 		_ = json.Unmarshal(body, &rec.Body)
-		if tok, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		// A request without a bearer token must not pass for a verified
+		// one: Bubblehouse would run it anonymously.
+		auth := r.Header.Get("Authorization")
+		tok, bearer := strings.CutPrefix(auth, "Bearer ")
+		switch {
+		case auth == "":
+			rec.TokenErr = errNoAuthorization
+		case !bearer || tok == "":
+			rec.TokenErr = errNotBearer
+		default:
 			rec.Token = tok
 			claims := jwt.MapClaims{}
 			_, err := jwt.ParseWithClaims(tok, claims, func(tk *jwt.Token) (any, error) {

@@ -4,7 +4,8 @@
 // attempt produced (status, Retry-After, error) and the time left, so that
 // the whole schedule can be tested as a table with the randomness pinned.
 // The client plugs Decide into go-retryablehttp's CheckRetry and Backoff
-// hooks; nothing here sleeps.
+// hooks, and asks Cooldown in its attempt transport the moment a 429
+// arrives; nothing here sleeps.
 package retry
 
 import (
@@ -33,9 +34,10 @@ type Policy struct {
 	// Base and Cap bound the exponential backoff: the n-th retry (n from 0)
 	// waits a uniformly random time in [0, min(Cap, Base*2^n)).
 	Base, Cap time.Duration
-	// RateLimitFloor is the least wait after a 429 that carries no
-	// Retry-After. Bubblehouse's documented limit is per second, so a retry
-	// sooner than that would only be refused again.
+	// RateLimitFloor is the least wait, and the least cooldown, after any
+	// 429, whatever its Retry-After says (none, 0, or a date in the past).
+	// Bubblehouse's documented limit is per second, so a retry sooner than
+	// that would only be refused again.
 	RateLimitFloor time.Duration
 	// MaxServerErrorRetries bounds the retries of a 500, which may be a bug
 	// that retrying only repeats.
@@ -84,18 +86,24 @@ const (
 
 // Decision is the policy's verdict on one attempt.
 type Decision struct {
+	// Retry is true when the attempt is to be tried again after Wait.
 	Retry bool
 	// Wait is how long to sleep before the retry. When Retry is false because
 	// the wait was too long, Wait is the wait that was refused.
 	Wait time.Duration
-	// RetryAfter is the server's Retry-After, when it sent a valid one.
-	RetryAfter    time.Duration
+	// RetryAfter is the server's Retry-After, when it sent a valid one;
+	// for a 429, never less than RateLimitFloor.
+	RetryAfter time.Duration
+	// HasRetryAfter tells a Retry-After of zero from none at all.
 	HasRetryAfter bool
-	// Cooldown is how long the caller's key should stay paused after a 429:
-	// the Retry-After, or the floor when there is none. Zero for other
-	// outcomes.
-	Cooldown time.Duration
-	Reason   Reason
+	// Reason says why; the client logs it.
+	Reason Reason
+}
+
+// WaitRefused reports whether the attempt was not retried only because the
+// wait did not fit: longer than MaxWait, or past the context's deadline.
+func (d Decision) WaitRefused() bool {
+	return d.Reason == ReasonTooLong || d.Reason == ReasonPastDeadline
 }
 
 // Decide returns the verdict on an attempt. now is the current time and
@@ -107,18 +115,7 @@ func (p Policy) Decide(o Outcome, now, deadline time.Time, jitter func() float64
 		d.Reason = ReasonSuccess
 		return d
 	}
-	if o.Header != nil {
-		d.RetryAfter, d.HasRetryAfter = ParseRetryAfter(o.Header.Get("Retry-After"), now)
-	}
-	if o.StatusCode == http.StatusTooManyRequests {
-		d.Cooldown = p.RateLimitFloor
-		if d.HasRetryAfter {
-			// A cooldown only makes this process fail fast locally; the
-			// server still decides. Bound it, so that one absurd Retry-After
-			// cannot shut a customer out of this process for days.
-			d.Cooldown = min(d.RetryAfter, MaxCooldown)
-		}
-	}
+	d.RetryAfter, d.HasRetryAfter = p.serverWait(o.StatusCode, o.Header, now)
 
 	switch {
 	case o.Err != nil && isContextErr(o.Err) && !IsAttemptTimeout(o.Err):
@@ -164,6 +161,41 @@ func (p Policy) Decide(o Outcome, now, deadline time.Time, jitter func() float64
 	return d
 }
 
+// serverWait is the answer's Retry-After as the policy obeys it. A 429 that
+// says "now" (Retry-After: 0, or a date already past, most likely clock
+// skew) is still a 429: it is held to the floor, since a retry sooner would
+// only be refused again and the other calls for the key must pause too.
+func (p Policy) serverWait(status int, h http.Header, now time.Time) (time.Duration, bool) {
+	if h == nil {
+		return 0, false
+	}
+	ra, ok := ParseRetryAfter(h.Get("Retry-After"), now)
+	if ok && status == http.StatusTooManyRequests && ra < p.RateLimitFloor {
+		ra = p.RateLimitFloor
+	}
+	return ra, ok
+}
+
+// Cooldown is how long the key of a call should stay paused after an answer
+// with this status and header: for a 429, its Retry-After (held to the
+// floor, as Decide holds it) or the floor when there is none, at most
+// MaxCooldown; zero for any other status. The client asks as soon as the
+// answer arrives, before Decide, so that concurrent calls for the key see
+// the cooldown at once.
+func (p Policy) Cooldown(status int, h http.Header, now time.Time) time.Duration {
+	if status != http.StatusTooManyRequests {
+		return 0
+	}
+	ra, ok := p.serverWait(status, h, now)
+	if !ok {
+		return p.RateLimitFloor
+	}
+	// A cooldown only makes this process fail fast locally; the server
+	// still decides. Bound it, so that one absurd Retry-After cannot shut a
+	// customer out of this process for days.
+	return min(ra, MaxCooldown)
+}
+
 // wait is the sleep before the next attempt: full-jitter exponential
 // backoff, and never less than what the server asked for.
 func (p Policy) wait(o Outcome, d Decision, jitter func() float64) time.Duration {
@@ -204,7 +236,7 @@ const MaxCooldown = time.Hour
 const maxRetryAfter = 7 * 24 * time.Hour
 
 // ParseRetryAfter reads a Retry-After header: whole seconds, or an HTTP date
-// (a date in the past means "now"). It reports false for an absent, negative
+// (a date in the past means "now"; Decide still holds a 429 to its floor). It reports false for an absent, negative
 // or malformed value, which the policy then ignores.
 func ParseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)

@@ -49,6 +49,9 @@ func TestDecideTable(t *testing.T) {
 		deadline time.Time
 		policy   func(*Policy)
 		want     Decision
+		// cooldown is what Policy.Cooldown says for the same answer: how
+		// long its key pauses (zero for anything but a 429).
+		cooldown time.Duration
 	}{
 		{name: "200 succeeds", o: Outcome{Attempt: 1, StatusCode: 200},
 			want: Decision{Reason: ReasonSuccess}},
@@ -78,26 +81,32 @@ func TestDecideTable(t *testing.T) {
 		{name: "404 never", o: Outcome{Attempt: 1, StatusCode: 404}, want: Decision{Reason: ReasonNotRetryable}},
 		{name: "302 never", o: Outcome{Attempt: 1, StatusCode: 302}, want: Decision{Reason: ReasonNotRetryable}},
 		{name: "429 without Retry-After waits the floor plus jitter", o: Outcome{Attempt: 1, StatusCode: 429}, jitter: 0.5,
-			want: Decision{Retry: true, Wait: time.Second + 125*time.Millisecond, Cooldown: time.Second, Reason: ReasonRetryStatus}},
+			cooldown: time.Second, want: Decision{Retry: true, Wait: time.Second + 125*time.Millisecond, Reason: ReasonRetryStatus}},
 		{name: "429 Retry-After seconds is never undercut", o: Outcome{Attempt: 1, StatusCode: 429, Header: hdr("Retry-After", "2")}, jitter: 0,
-			want: Decision{Retry: true, Wait: 2 * time.Second, RetryAfter: 2 * time.Second, HasRetryAfter: true, Cooldown: 2 * time.Second, Reason: ReasonRetryStatus}},
+			cooldown: 2 * time.Second, want: Decision{Retry: true, Wait: 2 * time.Second, RetryAfter: 2 * time.Second, HasRetryAfter: true, Reason: ReasonRetryStatus}},
 		{name: "429 Retry-After gets only later jitter", o: Outcome{Attempt: 3, StatusCode: 429, Header: hdr("Retry-After", "2")}, jitter: 0.99,
-			want: Decision{Retry: true, Wait: 2*time.Second + time.Duration(0.99*float64(250*time.Millisecond)), RetryAfter: 2 * time.Second, HasRetryAfter: true, Cooldown: 2 * time.Second, Reason: ReasonRetryStatus}},
+			cooldown: 2 * time.Second, want: Decision{Retry: true, Wait: 2*time.Second + time.Duration(0.99*float64(250*time.Millisecond)), RetryAfter: 2 * time.Second, HasRetryAfter: true, Reason: ReasonRetryStatus}},
 		{name: "429 Retry-After HTTP date", o: Outcome{Attempt: 1, StatusCode: 429, Header: hdr("Retry-After", t0.Add(3*time.Second).Format(http.TimeFormat))}, jitter: 0,
-			want: Decision{Retry: true, Wait: 3 * time.Second, RetryAfter: 3 * time.Second, HasRetryAfter: true, Cooldown: 3 * time.Second, Reason: ReasonRetryStatus}},
-		{name: "429 Retry-After past date retries at once", o: Outcome{Attempt: 1, StatusCode: 429, Header: hdr("Retry-After", t0.Add(-time.Hour).Format(http.TimeFormat))}, jitter: 0,
+			cooldown: 3 * time.Second, want: Decision{Retry: true, Wait: 3 * time.Second, RetryAfter: 3 * time.Second, HasRetryAfter: true, Reason: ReasonRetryStatus}},
+		// A 429 that says "now" (a past date is likely clock skew) is still
+		// a 429: the floor holds for the wait and the cooldown.
+		{name: "429 Retry-After past date still waits the floor", o: Outcome{Attempt: 1, StatusCode: 429, Header: hdr("Retry-After", t0.Add(-time.Hour).Format(http.TimeFormat))}, jitter: 0,
+			cooldown: time.Second, want: Decision{Retry: true, Wait: time.Second, RetryAfter: time.Second, HasRetryAfter: true, Reason: ReasonRetryStatus}},
+		{name: "429 Retry-After 0 still waits the floor", o: Outcome{Attempt: 1, StatusCode: 429, Header: hdr("Retry-After", "0")}, jitter: 0.5,
+			cooldown: time.Second, want: Decision{Retry: true, Wait: time.Second + 125*time.Millisecond, RetryAfter: time.Second, HasRetryAfter: true, Reason: ReasonRetryStatus}},
+		{name: "503 Retry-After past date retries at once", o: Outcome{Attempt: 1, StatusCode: 503, Header: hdr("Retry-After", t0.Add(-time.Hour).Format(http.TimeFormat))}, jitter: 0,
 			want: Decision{Retry: true, Wait: 0, RetryAfter: 0, HasRetryAfter: true, Reason: ReasonRetryStatus}},
 		{name: "429 Retry-After garbage falls back to the floor", o: Outcome{Attempt: 1, StatusCode: 429, Header: hdr("Retry-After", "soon")}, jitter: 0,
-			want: Decision{Retry: true, Wait: time.Second, Cooldown: time.Second, Reason: ReasonRetryStatus}},
+			cooldown: time.Second, want: Decision{Retry: true, Wait: time.Second, Reason: ReasonRetryStatus}},
 		{name: "429 Retry-After negative ignored", o: Outcome{Attempt: 1, StatusCode: 429, Header: hdr("Retry-After", "-5")}, jitter: 0,
-			want: Decision{Retry: true, Wait: time.Second, Cooldown: time.Second, Reason: ReasonRetryStatus}},
+			cooldown: time.Second, want: Decision{Retry: true, Wait: time.Second, Reason: ReasonRetryStatus}},
 		{name: "429 Retry-After beyond MaxWait fails fast", o: Outcome{Attempt: 1, StatusCode: 429, Header: hdr("Retry-After", "60")}, jitter: 0,
-			want: Decision{Wait: time.Minute, RetryAfter: time.Minute, HasRetryAfter: true, Cooldown: time.Minute, Reason: ReasonTooLong}},
+			cooldown: time.Minute, want: Decision{Wait: time.Minute, RetryAfter: time.Minute, HasRetryAfter: true, Reason: ReasonTooLong}},
 		{name: "429 Retry-After huge is clamped, fails fast", o: Outcome{Attempt: 1, StatusCode: 429, Header: hdr("Retry-After", "99999999999999999999999")}, jitter: 0,
-			want: Decision{Wait: maxRetryAfter, RetryAfter: maxRetryAfter, HasRetryAfter: true, Cooldown: MaxCooldown, Reason: ReasonTooLong}},
+			cooldown: MaxCooldown, want: Decision{Wait: maxRetryAfter, RetryAfter: maxRetryAfter, HasRetryAfter: true, Reason: ReasonTooLong}},
 		{name: "wait past the deadline fails fast", o: Outcome{Attempt: 1, StatusCode: 429, Header: hdr("Retry-After", "2")}, jitter: 0,
 			deadline: t0.Add(time.Second),
-			want:     Decision{Wait: 2 * time.Second, RetryAfter: 2 * time.Second, HasRetryAfter: true, Cooldown: 2 * time.Second, Reason: ReasonPastDeadline}},
+			cooldown: 2 * time.Second, want: Decision{Wait: 2 * time.Second, RetryAfter: 2 * time.Second, HasRetryAfter: true, Reason: ReasonPastDeadline}},
 		{name: "wait within the deadline retries", o: Outcome{Attempt: 1, StatusCode: 503}, jitter: 0.5,
 			deadline: t0.Add(time.Second),
 			want:     Decision{Retry: true, Wait: 125 * time.Millisecond, Reason: ReasonRetryStatus}},
@@ -128,6 +137,7 @@ func TestDecideTable(t *testing.T) {
 			}
 			got := p.Decide(tc.o, t0, tc.deadline, fixed(tc.jitter))
 			assert.Equal(t, tc.want, got)
+			assert.Equal(t, tc.cooldown, p.Cooldown(tc.o.StatusCode, tc.o.Header, t0), "cooldown")
 		})
 	}
 }
@@ -173,4 +183,17 @@ func TestRetryableError(t *testing.T) {
 	refused := &url.Error{Op: "Post", URL: "https://x", Err: &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}}
 	assert.True(t, RetryableError(refused))
 	assert.False(t, RetryableError(&url.Error{Op: "Post", URL: "https://x", Err: errors.New("http: server gave HTTP response to HTTPS client")}))
+}
+
+// TestWaitRefused: only a wait that did not fit counts as refused; the
+// client makes such an answer match ErrRateLimitExceeded when the server
+// asked for the wait.
+func TestWaitRefused(t *testing.T) {
+	for r, want := range map[Reason]bool{
+		ReasonTooLong: true, ReasonPastDeadline: true,
+		ReasonSuccess: false, ReasonNotRetryable: false, ReasonExhausted: false, ReasonContextDone: false,
+		ReasonRetryStatus: false, ReasonRetryNetwork: false, ReasonRetryBodyRead: false,
+	} {
+		assert.Equal(t, want, Decision{Reason: r}.WaitRefused(), "%s", r)
+	}
 }
