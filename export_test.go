@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"runtime"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -94,4 +95,32 @@ func (sizeHeader) RoundTrip(r *http.Request) (*http.Response, error) {
 		r.Header.Set("X-Test-Size", strconv.FormatInt(size, 10))
 	}
 	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestExportHasItsOwnSizeCap: ExportCustomerData1 reads into memory up to
+// WithMaxExportBytes, not WithMaxResponseBytes, so that a shop can keep
+// typed answers small while allowing a large GDPR export, or the reverse.
+func TestExportHasItsOwnSizeCap(t *testing.T) {
+	doc := `{"pad":"` + strings.Repeat("x", 4<<10) + `"}`
+	srv := newRawServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) { jsonReply(w, 200, doc) })
+	in := &ExportCustomerData1Input{Customer: ByEmail("alice@example.com")}
+
+	t.Run("over WithMaxExportBytes", func(t *testing.T) {
+		before := srv.count()
+		c := newTestClient(t, srv, WithMaxExportBytes(2048))
+		raw, err := c.ExportCustomerData1(context.Background(), in)
+		var decErr *DecodeError
+		require.ErrorAs(t, err, &decErr)
+		assert.ErrorIs(t, err, ErrResponseTooLarge)
+		assert.Equal(t, "ExportCustomerData1", decErr.Endpoint)
+		assert.Equal(t, int64(2049), decErr.Size, "stopped reading one byte past the cap")
+		assert.Nil(t, raw)
+		assert.Equal(t, 1, srv.count()-before, "not retried")
+	})
+	t.Run("over WithMaxResponseBytes only", func(t *testing.T) {
+		c := newTestClient(t, srv, WithMaxResponseBytes(1024))
+		raw, err := c.ExportCustomerData1(context.Background(), in)
+		require.NoError(t, err)
+		assert.Equal(t, doc, string(raw))
+	})
 }
