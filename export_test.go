@@ -1,6 +1,7 @@
 package bubblehouse
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"hash"
@@ -123,4 +124,27 @@ func TestExportHasItsOwnSizeCap(t *testing.T) {
 		require.NoError(t, err)
 		assert.Equal(t, doc, string(raw))
 	})
+}
+
+// TestExportStreamCutBeforeWritingIsRetried: a streamed export whose body
+// is cut off before the client has looked at its first exportPeek bytes
+// has written nothing to w yet, so it is retried like any read, and w gets
+// the whole second answer exactly once.
+func TestExportStreamCutBeforeWritingIsRetried(t *testing.T) {
+	doc := `{"customer":{"email":"alice@example.com"},"events":[` + strings.Repeat(`{"x":1},`, 500) + `{}]}`
+	require.Greater(t, len(doc), exportPeek, "the retried answer must stream past the peek")
+	srv := newRawServer(t, func(w http.ResponseWriter, _ *http.Request, n int) {
+		if n == 1 {
+			cutAfter(w, doc[:exportPeek/2], len(doc))
+			return
+		}
+		jsonReply(w, 200, doc)
+	})
+	c := newTestClient(t, srv)
+	var out bytes.Buffer
+	n, err := c.ExportCustomerData1To(context.Background(), &ExportCustomerData1Input{Customer: ByEmail("alice@example.com")}, &out)
+	require.NoError(t, err)
+	assert.Equal(t, int64(len(doc)), n)
+	assert.Equal(t, doc, out.String(), "the cut first answer left nothing in w")
+	assert.Equal(t, 2, srv.count())
 }
