@@ -75,13 +75,20 @@ func TestExportStreamsInConstantMemory(t *testing.T) {
 		assert.Equal(t, srvHash.Sum(nil), h.Sum(nil), "byte for byte as sent")
 		return after.TotalAlloc - before.TotalAlloc, n
 	}
+	// The first call pays once for the connection, the token and the
+	// limiter's buckets; a warm-up keeps that out of the comparison, so the
+	// margin below only has to absorb noise.
+	allocs(64 << 10)
 	small, nSmall := allocs(1 << 20)
 	large, nLarge := allocs(64 << 20)
 	assert.Greater(t, nLarge, int64(64<<20))
 	assert.Greater(t, nSmall, int64(1<<20))
 	t.Logf("allocated %d bytes for a %d-byte export, %d bytes for a %d-byte one", small, nSmall, large, nLarge)
-	// Both runs include the test server's own allocations in this process.
-	assert.Less(t, large, small+(1<<20), "allocation must not grow with the export's size")
+	// Both runs include the test server's own allocations in this process
+	// (tens of KiB, more under -race). 256 KiB is 0.4% of the 63 MiB
+	// between the two sizes: any per-byte or per-chunk growth above that
+	// fails.
+	assert.Less(t, large, small+(256<<10), "allocation must not grow with the export's size")
 }
 
 // sizeKey carries the export size a test wants to the test server.
