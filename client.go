@@ -355,8 +355,9 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithMaxResponseBytes caps the answers of the typed calls (default
-// DefaultMaxResponseBytes). A larger answer fails with a *DecodeError
-// wrapping ErrResponseTooLarge, after reading no more than the cap.
+// DefaultMaxResponseBytes, 8 MiB). A larger answer fails, without a retry,
+// with a *DecodeError wrapping ErrResponseTooLarge, after reading one byte
+// past the cap.
 func WithMaxResponseBytes(n int64) Option {
 	return func(s *settings) error {
 		if n < 1024 {
@@ -368,7 +369,10 @@ func WithMaxResponseBytes(n int64) Option {
 }
 
 // WithMaxExportBytes caps ExportCustomerData1's in-memory answer (default
-// DefaultMaxExportBytes). ExportCustomerData1To streams and is not capped.
+// DefaultMaxExportBytes, 64 MiB), separately from WithMaxResponseBytes. A
+// larger answer fails, without a retry, with a *DecodeError wrapping
+// ErrResponseTooLarge, after reading one byte past the cap.
+// ExportCustomerData1To streams and is not capped.
 func WithMaxExportBytes(n int64) Option {
 	return func(s *settings) error {
 		if n < 1024 {
