@@ -1,6 +1,7 @@
 package bubblehouse
 
 import (
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -365,8 +366,9 @@ func WithLogger(l *slog.Logger) Option {
 }
 
 // WithMaxResponseBytes caps the answers of the typed calls (default
-// DefaultMaxResponseBytes). A larger answer fails with a *DecodeError
-// wrapping ErrResponseTooLarge, after reading no more than the cap.
+// DefaultMaxResponseBytes, 8 MiB). A larger answer fails, without a retry,
+// with a *DecodeError wrapping ErrResponseTooLarge, after reading one byte
+// past the cap.
 func WithMaxResponseBytes(n int64) Option {
 	return func(s *settings) error {
 		if n < 1024 {
@@ -378,7 +380,10 @@ func WithMaxResponseBytes(n int64) Option {
 }
 
 // WithMaxExportBytes caps ExportCustomerData1's in-memory answer (default
-// DefaultMaxExportBytes). ExportCustomerData1To streams and is not capped.
+// DefaultMaxExportBytes, 64 MiB), separately from WithMaxResponseBytes. A
+// larger answer fails, without a retry, with a *DecodeError wrapping
+// ErrResponseTooLarge, after reading one byte past the cap.
+// ExportCustomerData1To streams and is not capped.
 func WithMaxExportBytes(n int64) Option {
 	return func(s *settings) error {
 		if n < 1024 {
@@ -526,11 +531,15 @@ func NewClient(shop string, opts ...Option) (*Client, error) {
 // newTransport is the client's own connection pool. Every call goes to one
 // host, so it keeps many idle connections to it instead of net/http's
 // default two, which would make concurrent callers reconnect constantly.
+//
+// TLS 1.2 is Go's client default too; stating it here keeps SECURITY.md's
+// promise in this code rather than in a default of crypto/tls.
 func newTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 256
 	t.MaxIdleConnsPerHost = 256
 	t.ResponseHeaderTimeout = DefaultResponseHeaderTimeout
+	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	return t
 }
 

@@ -3,10 +3,15 @@ package bubblehouse
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
@@ -292,6 +297,60 @@ func TestRedirectsAreNotFollowed(t *testing.T) {
 	require.ErrorAs(t, err, &apiErr)
 	assert.Equal(t, http.StatusTemporaryRedirect, apiErr.StatusCode)
 	assert.Equal(t, 0, other.count(), "neither the token nor the body went to the other host")
+}
+
+// TestDefaultsAreHTTPS: a client talks plain HTTP only to a base URL
+// passed to WithBaseURL with http://; the default is https, and a URL
+// without a scheme is refused rather than read as http.
+func TestDefaultsAreHTTPS(t *testing.T) {
+	key := WithSigningKey(testKeyID, testSecret())
+	assert.True(t, strings.HasPrefix(DefaultBaseURL, "https://"), DefaultBaseURL)
+	c, err := NewClient("my-shop", key)
+	require.NoError(t, err)
+	assert.True(t, strings.HasPrefix(c.core.prefix, "https://"), c.core.prefix)
+
+	_, err = NewClient("my-shop", key, WithBaseURL("app.bubblehouse.com"))
+	require.Error(t, err, "no scheme")
+
+	c, err = NewClient("my-shop", key, WithBaseURL("http://127.0.0.1:8080/proxy"))
+	require.NoError(t, err)
+	assert.Equal(t, "http://127.0.0.1:8080/proxy/api/v2023061/my-shop/", c.core.prefix)
+}
+
+// TestDefaultTransportRefusesTLSBelow12: the client's own transport
+// requires TLS 1.2, so a server that offers at most TLS 1.1 is refused,
+// while the same transport completes a TLS 1.2 handshake with the same
+// certificate (the refusal is the version, not trust).
+func TestDefaultTransportRefusesTLSBelow12(t *testing.T) {
+	require.NotNil(t, newTransport().TLSClientConfig)
+	assert.GreaterOrEqual(t, newTransport().TLSClientConfig.MinVersion, uint16(tls.VersionTLS12))
+
+	status2Over := func(maxVersion uint16) error {
+		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			jsonReply(w, 200, statusOK)
+		}))
+		srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake
+		srv.TLS = &tls.Config{MinVersion: tls.VersionTLS10, MaxVersion: maxVersion}
+		srv.StartTLS()
+		t.Cleanup(srv.Close)
+
+		tr := newTransport()
+		t.Cleanup(tr.CloseIdleConnections)
+		roots := x509.NewCertPool()
+		roots.AddCert(srv.Certificate())
+		tr.TLSClientConfig.RootCAs = roots
+		c, err := NewClient(testShop, WithSigningKey(testKeyID, testSecret()), WithBaseURL(srv.URL),
+			WithHTTPClient(&http.Client{Transport: tr}), WithMaxRetries(0))
+		require.NoError(t, err)
+		_, err = c.Status2(context.Background())
+		return err
+	}
+
+	require.NoError(t, status2Over(tls.VersionTLS12))
+	err := status2Over(tls.VersionTLS11)
+	var tErr *TransportError
+	require.ErrorAs(t, err, &tErr)
+	assert.ErrorContains(t, err, "protocol version")
 }
 
 func TestClientStringIsRedacted(t *testing.T) {

@@ -35,11 +35,12 @@
 // error status), *RateLimitError (the client's own limits refused to wait),
 // *TransportError (no usable answer; context errors stay matchable),
 // *DecodeError (a 2xx answer that is not the expected JSON) or *ExportError
-// (an export broke after bytes reached the writer). Each documented error
-// id has a sentinel for errors.Is, such as ErrNoCustomersMatchCustomerIdentity
-// and ErrRateLimitExceeded, and ErrNotFound, ErrAuth and ErrAPIVersion match
-// classes of answers; a call the client refused itself, before sending,
-// matches them as the server's answer with the same id would. No error text holds a token, a secret, a URL or a
+// (a streamed export broke once writing to the writer had begun). Each
+// documented error id has a sentinel for errors.Is, such as
+// ErrNoCustomersMatchCustomerIdentity and ErrRateLimitExceeded, and
+// ErrNotFound, ErrAuth and ErrAPIVersion match classes of answers; a call the
+// client refused itself, before sending, matches them as the server's answer
+// with the same id would. No error text holds a token, a secret, a URL or a
 // response body.
 //
 // # Retries

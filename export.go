@@ -37,8 +37,10 @@ var endpointExportCustomerData1 = &endpoint{name: "ExportCustomerData1", class: 
 // Bubblehouse documents no schema and says the structure may change, so
 // the answer is returned as the exact JSON it sent, to be saved or handed
 // to the customer, not parsed. It is read into memory up to
-// WithMaxExportBytes; use ExportCustomerData1To to stream a large export to
-// a file instead.
+// WithMaxExportBytes (by default DefaultMaxExportBytes, 64 MiB); a larger
+// answer fails, without a retry, with a *DecodeError wrapping
+// ErrResponseTooLarge. Use ExportCustomerData1To to stream a large export
+// to a file instead.
 func (c *Client) ExportCustomerData1(ctx context.Context, in *ExportCustomerData1Input) (json.RawMessage, error) {
 	sk := &bufferSink{limit: c.core.maxExport, name: endpointExportCustomerData1.name, validate: true}
 	if err := c.call(ctx, endpointExportCustomerData1, in, sk); err != nil {
@@ -48,13 +50,16 @@ func (c *Client) ExportCustomerData1(ctx context.Context, in *ExportCustomerData
 }
 
 // ExportCustomerData1To streams the export to w and returns the number of
-// bytes written. Memory use does not grow with the export's size, and the
-// bytes are written exactly as Bubblehouse sent them.
+// bytes written
+// (https://app.bubblehouse.com/apidocs/apis/loyalty-admin/ExportCustomerData1).
+// Memory use does not grow with the export's size, and the bytes are
+// written exactly as Bubblehouse sent them. It is not capped.
 //
-// A failure before the first byte reaches w may be retried, like any call.
-// A failure after it is not, since a retry would write the start again:
-// the call returns an *ExportError holding how many bytes w received, and
-// w should be discarded.
+// The client looks at the first 512 bytes before writing anything, so a
+// failure before then (a body cut off, say) may be retried, like any call.
+// Once writing has begun a failure is not retried, since a retry would write
+// the start again: the call returns an *ExportError holding how many bytes
+// w accepted, and w should be discarded.
 func (c *Client) ExportCustomerData1To(ctx context.Context, in *ExportCustomerData1Input, w io.Writer) (int64, error) {
 	if w == nil {
 		return 0, errors.New("bubblehouse: ExportCustomerData1To: nil writer")
@@ -64,9 +69,13 @@ func (c *Client) ExportCustomerData1To(ctx context.Context, in *ExportCustomerDa
 	return sk.n, err
 }
 
-// ExportError is an export that failed after some of it was written.
+// ExportError is a streamed export that failed once the client had begun
+// writing it to the caller's writer: reading the rest of the body failed,
+// or the writer did. The output is incomplete, and may be empty when the
+// writer failed its first Write.
 type ExportError struct {
-	// Written is how many bytes reached the writer before the failure.
+	// Written is how many bytes the writer accepted before the failure; 0
+	// when its first Write failed.
 	Written int64
 	// Err is the read or write failure.
 	Err error

@@ -149,6 +149,17 @@ func readAtMost(limit int64) func(*testing.T, *faultEnv) {
 	}
 }
 
+// readExactly checks that the client read exactly n bytes of a 1 GiB
+// answer, and, as readAtMost does, that the server could not write much
+// more. A capped read stops at the first byte past the cap and nothing
+// drains the rest, so the count is exact, not a bound.
+func readExactly(n int64) func(*testing.T, *faultEnv) {
+	return func(t *testing.T, env *faultEnv) {
+		assert.Equal(t, n, env.read.Load(), "bytes the client read")
+		readAtMost(n)(t, env)
+	}
+}
+
 // countingTransport counts the response body bytes read through it.
 type countingTransport struct {
 	base http.RoundTripper
@@ -338,7 +349,7 @@ func TestFaults(t *testing.T) {
 			attempts:   1,
 			check:      isDecodeError(ErrResponseTooLarge),
 			maxElapsed: 5 * time.Second,
-			verify:     readAtMost(DefaultMaxResponseBytes + 1),
+			verify:     readExactly(DefaultMaxResponseBytes + 1),
 			countRead:  true,
 		},
 		{

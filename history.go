@@ -262,10 +262,12 @@ func (in *CustomerHistory2Input) identity() *CustomerIdentity1 {
 
 var endpointCustomerHistory2 = &endpoint{name: "CustomerHistory2", class: ClassRead}
 
-// CustomerHistory2 returns the customer's loyalty history, newest first as
-// the server orders it, optionally filtered
-// (https://app.bubblehouse.com/apidocs/apis/loyalty/CustomerHistory2). The
-// API documents no pagination: the whole history comes in one answer.
+// CustomerHistory2 returns the customer's loyalty history, optionally
+// filtered (https://app.bubblehouse.com/apidocs/apis/loyalty/CustomerHistory2).
+// The API documents no pagination (the whole history comes in one answer)
+// and no order: Changes are kept in the order the server sent them. Change2
+// has no documented time field either; to sort by time, use ID.Time, whose
+// layout is inferred rather than documented.
 // Auth: shop token (with in.Customer) or customer token.
 func (c *Client) CustomerHistory2(ctx context.Context, in *CustomerHistory2Input) (*CustomerHistory2Output, error) {
 	return decode[CustomerHistory2Output](ctx, c, endpointCustomerHistory2, in)

@@ -100,8 +100,9 @@ var demoHistories = map[string][]demoEntry{
 	},
 }
 
-// demoHistory builds a customer's history, newest first as Bubblehouse
-// sends it, with bubbleflake IDs derived from the entries' times.
+// demoHistory builds a customer's history, newest first (Bubblehouse
+// documents no order; this one is easy to read), with bubbleflake IDs
+// derived from the entries' times.
 func demoHistory(d bubblehouse.Customer2) []bubblehouse.Change2 {
 	entries := demoHistories[d.Email]
 	out := make([]bubblehouse.Change2, 0, len(entries))

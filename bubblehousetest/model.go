@@ -16,10 +16,11 @@ type Customer struct {
 	// Details.AltEmails are what CustomerIdentity1 and customer tokens match.
 	Details bubblehouse.Customer2
 	// History is what CustomerHistory2 returns, in this order (Bubblehouse
-	// sends the newest first). Empty change IDs are generated and an empty
-	// CustomerBHID is set to the customer's. CustomerShopID and
-	// CustomerEmail are served as seeded: Bubblehouse documents them as
-	// possibly empty (a change it cannot tie to them, after an import).
+	// documents none; the demo data is newest first). Empty change IDs are
+	// generated and an empty CustomerBHID is set to the customer's.
+	// CustomerShopID and CustomerEmail are served as seeded: Bubblehouse
+	// documents them as possibly empty (a change it cannot tie to them,
+	// after an import).
 	History []bubblehouse.Change2
 	// Balance is what CustomerBalance3 returns with include_full_program and
 	// include_unused_rewards; without them the server strips the fields they

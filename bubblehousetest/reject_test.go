@@ -27,6 +27,8 @@ func TestRejectsBadTokens(t *testing.T) {
 		{"no kid", mint(t, map[string]any{"alg": "HS256"}, claims(DemoShop), defaultKey), "The token has no key ID (kid)"},
 		{"alg none", mint(t, map[string]any{"alg": "none", "kid": DefaultKeyID}, claims(DemoShop), defaultKey), "The token must be signed with HS256"},
 		{"alg HS512", mint(t, map[string]any{"alg": "HS512", "kid": DefaultKeyID}, claims(DemoShop), defaultKey), "The token must be signed with HS256"},
+		{"header names are case-sensitive", mint(t, map[string]any{"ALG": "HS256", "kid": DefaultKeyID}, claims(DemoShop), defaultKey), "The token must be signed with HS256"},
+		{"kid not a string", mint(t, map[string]any{"alg": "HS256", "kid": 1}, claims(DemoShop), defaultKey), "The token has no key ID (kid)"},
 		{"wrong aud", mint(t, hs256(DefaultKeyID), claims(DemoShop, "aud", "bh"), defaultKey), `The token's audience (aud) must be "BH"`},
 		{"no aud", mint(t, hs256(DefaultKeyID), claims(DemoShop, "aud", nil), defaultKey), `The token's audience (aud) must be "BH"`},
 		{"aud an array holding BH", mint(t, hs256(DefaultKeyID), claims(DemoShop, "aud", []string{"BH"}), defaultKey), `The token's audience (aud) must be "BH"`},

@@ -72,18 +72,18 @@ func verifyToken(tok, shop string, key func(kid string) ([]byte, bool), now time
 	if err1 != nil || err2 != nil || err3 != nil {
 		return refuse("The token is not a JWT")
 	}
-	var header struct {
-		Alg any `json:"alg"`
-		Kid any `json:"kid"`
-	}
+	// A map, not a struct: encoding/json matches struct fields without
+	// regard to case, but JOSE header names are case-sensitive (RFC 7515),
+	// so "ALG" must not pass for "alg", as it would not with a JWT library.
+	var header map[string]json.RawMessage
 	if json.Unmarshal(headerJSON, &header) != nil {
 		return refuse("The token is not a JWT")
 	}
-	if alg, _ := header.Alg.(string); alg != "HS256" {
+	var alg, kid string
+	if json.Unmarshal(header["alg"], &alg) != nil || alg != "HS256" {
 		return refuse("The token must be signed with HS256")
 	}
-	kid, _ := header.Kid.(string)
-	if kid == "" {
+	if json.Unmarshal(header["kid"], &kid) != nil || kid == "" {
 		return refuse("The token has no key ID (kid)")
 	}
 	k, ok := key(kid)
