@@ -2,6 +2,7 @@ package redislimit
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -237,4 +238,174 @@ func TestFailClosedClientFailsFast(t *testing.T) {
 		assert.Less(t, time.Since(start), limit, "call %d", i)
 	}
 	assert.Zero(t, api.calls.Load())
+}
+
+// countingLimiter counts the attempts a Limiter lets through: the calls its
+// replica sends, whether or not they then finish in time.
+type countingLimiter struct {
+	bubblehouse.Limiter
+	granted atomic.Int64
+}
+
+func (c *countingLimiter) Wait(ctx context.Context, r bubblehouse.LimitRequest) error {
+	err := c.Limiter.Wait(ctx, r)
+	if err == nil {
+		c.granted.Add(1)
+	}
+	return err
+}
+
+// counted is a replica whose limiter counts what it lets through.
+func counted(t *testing.T, api *fakeAPI, redisAddr string, lopts []Option) (*bubblehouse.Client, *Limiter, *countingLimiter) {
+	t.Helper()
+	_, l := replica(t, api, redisAddr, lopts)
+	cl := &countingLimiter{Limiter: l}
+	c, _ := replica(t, api, redisAddr, lopts, bubblehouse.WithLimiter(cl), bubblehouse.WithCooldownStore(l))
+	return c, l, cl
+}
+
+// callWindow has workers goroutines make calls for d. Each call's context
+// ends with the window, so a limiter refuses at once (a
+// *bubblehouse.RateLimitError) any wait that would end after it, and a
+// worker stops at its first refusal: every attempt let through was let
+// through inside the window. A limit of R/s with bursts of b thus lets
+// through at most b + R·d, however fast the machine; and as long as some
+// worker is always waiting, nearly that many, however slow.
+func callWindow(t *testing.T, d time.Duration, workers int, call func(context.Context) error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				err := call(ctx)
+				var rl *bubblehouse.RateLimitError
+				switch {
+				case err == nil:
+					continue
+				case errors.As(err, &rl), ctx.Err() != nil:
+					return // the window is over
+				}
+				t.Errorf("call failed: %v", err)
+				return
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// Once Redis is gone, each replica's in-process fallback paces it at the
+// configured rate: no faster (that would be no limit at all), and no slower.
+//
+// The replicas' Limiters are driven directly, each wait allowed to last
+// until the end of the window (LimitRequest.MaxWait) and never cut short
+// by a context: the in-process buckets hand out future slots in order, so
+// what passes is exactly the slots inside the window, whenever the waiters
+// happen to wake up. (TestRedisKilledMidRunFallsBack covers the client.)
+func TestFallbackPacesEachReplica(t *testing.T) {
+	srv := startRedis(t)
+	const (
+		rps    = 25
+		window = 4 * time.Second
+		// Per replica: the waiters hold the next workers/rps = 2 s of
+		// slots, so a loaded machine must stall a replica for longer than
+		// that before a slot goes unused.
+		workers = 50
+	)
+	ctx := context.Background()
+	var replicas []*Limiter
+	for range 2 {
+		l := newLimiter(t, srv.addr, WithRateLimit(rps, 1), WithOpTimeout(100*time.Millisecond), WithProbeInterval(500*time.Millisecond))
+		require.NoError(t, l.Wait(ctx, read(time.Second))) // through Redis: its connections are open
+		replicas = append(replicas, l)
+	}
+
+	srv.kill()
+	for i, l := range replicas {
+		// The first wait after the kill finds Redis gone and falls back,
+		// taking the local bucket's one token: the window starts empty.
+		require.NoError(t, l.Wait(ctx, read(time.Second)))
+		require.True(t, l.health.down.Load(), "replica %d has not fallen back", i)
+	}
+
+	end := time.Now().Add(window)
+	counts := make([]atomic.Int64, len(replicas))
+	var wg sync.WaitGroup
+	for i, l := range replicas {
+		for range workers {
+			wg.Go(func() {
+				for {
+					left := time.Until(end)
+					if left <= 0 {
+						return
+					}
+					err := l.Wait(ctx, read(left))
+					var rl *bubblehouse.RateLimitError
+					if errors.As(err, &rl) {
+						return // the next slot is after the window
+					}
+					if !assert.NoError(t, err) {
+						return
+					}
+					counts[i].Add(1)
+				}
+			})
+		}
+	}
+	wg.Wait()
+
+	for i := range counts {
+		n := counts[i].Load()
+		got := float64(n) / window.Seconds()
+		t.Logf("replica %d on the fallback: %d calls in %v, %.2f/s (limit %d/s)", i, n, window, got, rps)
+		assert.InEpsilon(t, float64(rps), got, 0.05, "replica %d made %.2f calls/s on the fallback; its limit is %d/s (±5%%)", i, got, rps)
+	}
+}
+
+// Per-customer limits are shared too: replicas calling for the same customer
+// make that customer's R calls a second between them, not R each.
+func TestReplicasShareOneCustomerRate(t *testing.T) {
+	srv := startRedis(t)
+	api := newFakeAPI(t)
+	const (
+		rps = 20
+		// A GCRA bucket banks up to burst tokens, so a loaded machine must
+		// stall every replica (or Redis) for longer than burst/rps = 2 s to
+		// lose one. More waiters would not help: those Redis refuses poll
+		// it again, and only load the machine.
+		burst    = 40
+		window   = 5 * time.Second
+		replicas = 3
+		workers  = 2 // per replica
+	)
+	in := &bubblehouse.CustomerDetails1Input{Customer: bubblehouse.ByEmail("jane@example.com")}
+	var clients []*bubblehouse.Client
+	var counts []*countingLimiter
+	for range replicas {
+		// The client-wide bucket is off (the default): only the customer's
+		// bucket paces these calls.
+		c, _, cl := counted(t, api, srv.addr, []Option{WithCustomerRateLimit(rps, burst)})
+		clients, counts = append(clients, c), append(counts, cl)
+	}
+
+	var wg sync.WaitGroup
+	for _, c := range clients {
+		wg.Go(func() {
+			callWindow(t, window, workers, func(ctx context.Context) error {
+				_, err := c.CustomerDetails1(ctx, in)
+				return err
+			})
+		})
+	}
+	wg.Wait()
+
+	var total int64
+	for _, cl := range counts {
+		total += cl.granted.Load()
+	}
+	// The full bucket at the start, then rps a second.
+	got := float64(total-burst) / window.Seconds()
+	t.Logf("%d calls for one customer from %d replicas in %v: %.2f/s after the burst (limit %d/s)", total, replicas, window, got, rps)
+	assert.InEpsilon(t, float64(rps), got, 0.05, "%.2f calls/s for one customer in total; the shared limit is %d/s (±5%%)", got, rps)
 }
