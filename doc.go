@@ -57,6 +57,8 @@
 // WithLimiter and WithCooldownStore replace the in-process limiter and
 // cooldowns, for example with the Redis-backed ones of the redislimit
 // module, so that all replicas of a service share one budget.
+// NewLocalLimiter and NewLocalCooldownStore return the in-process ones, to
+// share between the clients of one process or to fall back on.
 //
 // # Testing
 //

@@ -20,7 +20,7 @@ import (
 //	go test -run '^$' -bench 'Limiter|Client' -benchmem ./
 //
 // BenchmarkLimiterLocal runs the in-process code the client uses by
-// default (internal/ratelimit: the same cooldown gate and buckets, as the
+// default (bubblehouse.NewLocalCooldownStore and NewLocalLimiter, as the
 // fallback here holds them); BenchmarkLimiterRedis the Redis path.
 
 const benchRate, benchBurst = rate.Limit(1e9), 1 << 30
@@ -57,10 +57,9 @@ func BenchmarkLimiterLocal(b *testing.B) {
 			ctx := context.Background()
 			b.ReportAllocs()
 			for b.Loop() {
-				now := l.clk.Now()
-				_ = l.gate.Until("", now)
-				_ = l.gate.Until(bc.req.Customer, now)
-				if err := l.waitLocal(ctx, bc.req, now); err != nil {
+				_, _ = l.localCooldowns.CooldownUntil(ctx, "")
+				_, _ = l.localCooldowns.CooldownUntil(ctx, bc.req.Customer)
+				if err := l.waitLocal(ctx, bc.req, time.Now()); err != nil {
 					b.Fatal(err)
 				}
 			}
