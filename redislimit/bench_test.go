@@ -11,6 +11,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/bubblehouse-go/bubblehouse"
+	"github.com/bubblehouse-go/bubblehouse/redislimit/internal/redistest"
 )
 
 // The benchmarks measure what the client does for every attempt: read the
@@ -68,10 +69,10 @@ func BenchmarkLimiterLocal(b *testing.B) {
 }
 
 func BenchmarkLimiterRedis(b *testing.B) {
-	srv := startRedis(b)
+	srv := redistest.Start(b)
 	for _, bc := range benchCases {
 		b.Run(bc.name, func(b *testing.B) {
-			l := benchLimiter(b, srv.addr, bc.opts)
+			l := benchLimiter(b, srv.Addr(), bc.opts)
 			ctx := context.Background()
 			b.ReportAllocs()
 			for b.Loop() {
@@ -122,7 +123,7 @@ func benchClient(b *testing.B, opts ...bubblehouse.Option) {
 func BenchmarkClientLocal(b *testing.B) { benchClient(b) }
 
 func BenchmarkClientRedis(b *testing.B) {
-	srv := startRedis(b)
-	l := benchLimiter(b, srv.addr, benchCases[1].opts)
+	srv := redistest.Start(b)
+	l := benchLimiter(b, srv.Addr(), benchCases[1].opts)
 	benchClient(b, bubblehouse.WithLimiter(l), bubblehouse.WithCooldownStore(l))
 }

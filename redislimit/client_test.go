@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bubblehouse-go/bubblehouse"
+	"github.com/bubblehouse-go/bubblehouse/redislimit/internal/redistest"
 )
 
 // fakeAPI is a Bubblehouse stand-in that counts the calls it receives and
@@ -80,7 +81,7 @@ func replica(t *testing.T, api *fakeAPI, redisAddr string, lopts []Option, copts
 // Three replicas sharing a limit of R/s make R calls a second between
 // them, not R each.
 func TestReplicasShareOneRate(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.Start(t)
 	api := newFakeAPI(t)
 	const (
 		rps      = 40
@@ -91,7 +92,7 @@ func TestReplicasShareOneRate(t *testing.T) {
 	)
 	var clients []*bubblehouse.Client
 	for range replicas {
-		c, _ := replica(t, api, srv.addr, []Option{WithRateLimit(rps, burst)})
+		c, _ := replica(t, api, srv.Addr(), []Option{WithRateLimit(rps, burst)})
 		clients = append(clients, c)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -132,7 +133,7 @@ func TestReplicasShareOneRate(t *testing.T) {
 
 // A 429 seen by one replica holds the others for its Retry-After.
 func TestCooldownHoldsEveryReplica(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.Start(t)
 	api := newFakeAPI(t)
 	api.answer = func(n int64, w http.ResponseWriter) bool {
 		if n != 1 {
@@ -144,9 +145,9 @@ func TestCooldownHoldsEveryReplica(t *testing.T) {
 		_, _ = w.Write([]byte(`{"error":"rate_limit_exceeded","message":"slow down"}`))
 		return true
 	}
-	a, _ := replica(t, api, srv.addr, nil)
-	b, _ := replica(t, api, srv.addr, nil, bubblehouse.WithMaxWait(200*time.Millisecond))
-	c, _ := replica(t, api, srv.addr, nil)
+	a, _ := replica(t, api, srv.Addr(), nil)
+	b, _ := replica(t, api, srv.Addr(), nil, bubblehouse.WithMaxWait(200*time.Millisecond))
+	c, _ := replica(t, api, srv.Addr(), nil)
 	ctx := context.Background()
 
 	_, err := a.Status2(ctx)
@@ -176,7 +177,7 @@ func TestCooldownHoldsEveryReplica(t *testing.T) {
 // Redis killed in the middle of a run: calls go on through the in-process
 // fallback, no error reaches a caller, and each replica logs it once.
 func TestRedisKilledMidRunFallsBack(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.Start(t)
 	api := newFakeAPI(t)
 	var logs syncBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
@@ -184,7 +185,7 @@ func TestRedisKilledMidRunFallsBack(t *testing.T) {
 		WithLogger(logger), WithOpTimeout(250 * time.Millisecond)}
 	var clients []*bubblehouse.Client
 	for range 2 {
-		c, _ := replica(t, api, srv.addr, lopts)
+		c, _ := replica(t, api, srv.Addr(), lopts)
 		clients = append(clients, c)
 	}
 	ctx := context.Background()
@@ -212,7 +213,7 @@ func TestRedisKilledMidRunFallsBack(t *testing.T) {
 		}
 	}
 	time.Sleep(time.Until(killAt))
-	srv.kill()
+	srv.Kill()
 	wg.Wait()
 
 	assert.Zero(t, failures.Load())
@@ -226,7 +227,7 @@ func TestRedisKilledMidRunFallsBack(t *testing.T) {
 // Limiter remembers the outage until its next probe.
 func TestFailClosedClientFailsFast(t *testing.T) {
 	api := newFakeAPI(t)
-	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	addr := "127.0.0.1:" + strconv.Itoa(redistest.FreePort(t))
 	c, _ := replica(t, api, addr, []Option{WithFallback(FailClosed), WithOpTimeout(50 * time.Millisecond)})
 	ctx := context.Background()
 	for i, limit := range []time.Duration{250 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond} {
@@ -304,7 +305,7 @@ func callWindow(t *testing.T, d time.Duration, workers int, call func(context.Co
 // what passes is exactly the slots inside the window, whenever the waiters
 // happen to wake up. (TestRedisKilledMidRunFallsBack covers the client.)
 func TestFallbackPacesEachReplica(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.Start(t)
 	const (
 		rps    = 25
 		window = 4 * time.Second
@@ -316,12 +317,12 @@ func TestFallbackPacesEachReplica(t *testing.T) {
 	ctx := context.Background()
 	var replicas []*Limiter
 	for range 2 {
-		l := newLimiter(t, srv.addr, WithRateLimit(rps, 1), WithOpTimeout(100*time.Millisecond), WithProbeInterval(500*time.Millisecond))
+		l := newLimiter(t, srv.Addr(), WithRateLimit(rps, 1), WithOpTimeout(100*time.Millisecond), WithProbeInterval(500*time.Millisecond))
 		require.NoError(t, l.Wait(ctx, read(time.Second))) // through Redis: its connections are open
 		replicas = append(replicas, l)
 	}
 
-	srv.kill()
+	srv.Kill()
 	for i, l := range replicas {
 		// The first wait after the kill finds Redis gone and falls back,
 		// taking the local bucket's one token: the window starts empty.
@@ -366,7 +367,7 @@ func TestFallbackPacesEachReplica(t *testing.T) {
 // Per-customer limits are shared too: replicas calling for the same customer
 // make that customer's R calls a second between them, not R each.
 func TestReplicasShareOneCustomerRate(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.Start(t)
 	api := newFakeAPI(t)
 	const (
 		rps = 20
@@ -385,7 +386,7 @@ func TestReplicasShareOneCustomerRate(t *testing.T) {
 	for range replicas {
 		// The client-wide bucket is off (the default): only the customer's
 		// bucket paces these calls.
-		c, _, cl := counted(t, api, srv.addr, []Option{WithCustomerRateLimit(rps, burst)})
+		c, _, cl := counted(t, api, srv.Addr(), []Option{WithCustomerRateLimit(rps, burst)})
 		clients, counts = append(clients, c), append(counts, cl)
 	}
 
