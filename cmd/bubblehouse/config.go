@@ -94,10 +94,14 @@ func (a *app) connect() (*session, error) {
 	// connections when it is done instead of leaving them to the process.
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.ResponseHeaderTimeout = bubblehouse.DefaultResponseHeaderTimeout
+	var rt http.RoundTripper = transport
+	if a.env.wrapTransport != nil {
+		rt = a.env.wrapTransport(rt)
+	}
 	opts = append(opts,
 		bubblehouse.WithSigningKey(keyID, secret),
 		bubblehouse.WithBaseURL(baseURL),
-		bubblehouse.WithHTTPClient(&http.Client{Transport: transport}),
+		bubblehouse.WithHTTPClient(&http.Client{Transport: rt}),
 	)
 	c, err := bubblehouse.NewClient(shop, opts...)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -32,6 +33,10 @@ type env struct {
 	stdoutTTY bool
 	stderrTTY bool
 	now       func() time.Time
+	// wrapTransport, when set, wraps the HTTP transport the command builds
+	// for the API, so that tests can record the bytes on the wire. It is
+	// nil outside tests.
+	wrapTransport func(http.RoundTripper) http.RoundTripper
 }
 
 // run is the whole command, minus the process: main passes it the real
