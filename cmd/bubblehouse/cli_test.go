@@ -155,6 +155,8 @@ func TestExitCodes(t *testing.T) {
 		{"level without customer", []string{"token", "--level", "admin"}, exitUsage, "--level needs --customer"},
 		{"force without out", []string{"export", "--email", alice, "--force"}, exitUsage, "--force needs --out"},
 		{"bad api version", []string{"--api-version", "latest", "check"}, exitUsage, "--api-version"},
+		{"negative timeout", []string{"--timeout", "-1s", "check"}, exitUsage, "--timeout -1s is negative; give a positive duration, or 0 for no limit"},
+		{"negative timeout after the command", []string{"balance", "--email", alice, "--timeout", "-5m"}, exitUsage, "--timeout -5m0s is negative"},
 		{"no customer matches", []string{"balance", "--email", "nobody@example.com"}, exitError, "HTTP 404 no_customers_match_customer_identity"},
 	}
 	for _, tt := range tests {
@@ -168,6 +170,14 @@ func TestExitCodes(t *testing.T) {
 			requireOneLine(t, r.stderr)
 		})
 	}
+}
+
+// --timeout 0 is no limit, not an immediate one.
+func TestZeroTimeoutIsNoLimit(t *testing.T) {
+	f := newFixture(t)
+	r := newCLI(t).run(f.args("--timeout", "0", "balance", "--email", alice)...)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "Points available")
 }
 
 func TestAPIErrorNamesTheID(t *testing.T) {

@@ -51,7 +51,7 @@ func (g *globals) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.secretFile, "secret-file", g.secretFile, "file holding the shared secret as the API console shows it, or - for stdin (default $"+envSecret+")")
 	fs.StringVar(&g.baseURL, "base-url", g.baseURL, "API base URL (default "+bubblehouse.DefaultBaseURL+")")
 	fs.StringVar(&g.apiVersion, "api-version", g.apiVersion, "global API version (default "+bubblehouse.DefaultAPIVersion+")")
-	fs.DurationVar(&g.timeout, "timeout", g.timeout, "time limit for the whole command; 0 for none")
+	fs.DurationVar(&g.timeout, "timeout", g.timeout, "time limit for the whole command; 0 for none (a negative one is an error)")
 }
 
 // session is a configured client, and what must be released after it.

@@ -145,6 +145,11 @@ func (a *app) main(ctx context.Context, args []string) error {
 	if cfs.NArg() > 0 {
 		return usagef(cmd.name, "unexpected argument %q", cfs.Arg(0))
 	}
+	// A negative limit is a typo, not a wish for no limit: refuse it rather
+	// than run a possibly long export with none.
+	if a.g.timeout < 0 {
+		return usagef("", "--timeout %v is negative; give a positive duration, or 0 for no limit", a.g.timeout)
+	}
 	if cmd.validate != nil {
 		if err := cmd.validate(&o); err != nil {
 			return err
