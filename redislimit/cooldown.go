@@ -53,9 +53,12 @@ func (l *Limiter) CooldownUntil(ctx context.Context, key string) (time.Time, err
 		return local, nil
 	}
 	// PTTL answers -2 for no key and -1 for a key without expiry, which
-	// this package never writes.
+	// this package never writes. Redis measured the TTL at some moment
+	// before its answer arrived: counted from now, after the answer, the
+	// end is at worst one round trip late, never early (counted from before
+	// the question, it would be early by up to one round trip).
 	if ttl > 0 {
-		if until := now.Add(ttl); until.After(local) {
+		if until := time.Now().Add(ttl); until.After(local) {
 			return until, nil
 		}
 	}

@@ -170,6 +170,34 @@ func TestCooldownNeverShortened(t *testing.T) {
 	assert.True(t, u.IsZero())
 }
 
+// A cooldown read from Redis never ends before the one written: the TTL is
+// measured when Redis answers, so the end is counted from the answer, not
+// from before the question. (Redis is frozen during the read to make the
+// round trip long enough to see.)
+func TestCooldownReadNeverEndsEarly(t *testing.T) {
+	srv := redistest.Start(t)
+	a := newLimiter(t, srv.Addr(), WithPrefix("cd:"))
+	b := newLimiter(t, srv.Addr(), WithPrefix("cd:"), WithOpTimeout(5*time.Second))
+	ctx := context.Background()
+	_, err := b.CooldownUntil(ctx, "") // b's connection is open
+	require.NoError(t, err)
+	end := time.Now().Add(3 * time.Second)
+	require.NoError(t, a.StartCooldown(ctx, "", end))
+
+	srv.Pause(t)
+	got := make(chan time.Time, 1)
+	go func() {
+		u, err := b.CooldownUntil(ctx, "")
+		assert.NoError(t, err)
+		got <- u
+	}()
+	time.Sleep(300 * time.Millisecond)
+	srv.Resume(t)
+	u := <-got
+	assert.False(t, u.Before(end), "the cooldown read ends %v early", end.Sub(u))
+	assert.WithinDuration(t, end, u, 100*time.Millisecond)
+}
+
 // A frozen Redis costs a call no more than the per-command timeout.
 func TestSlowRedisDoesNotHang(t *testing.T) {
 	srv := redistest.Start(t)
