@@ -284,17 +284,19 @@ func WithExportRateLimit(r rate.Limit, burst int) Option {
 
 func limitOption(name string, r rate.Limit, burst int, set func(*settings, ratelimit.Setting)) Option {
 	return func(s *settings) error {
-		if err := ratelimit.CheckSetting(r, burst); err != nil {
+		l := RateLimit{Rate: r, Burst: burst}
+		if err := l.Validate(); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		set(s, ratelimit.Setting{Limit: r, Burst: burst})
+		set(s, l.setting())
 		return nil
 	}
 }
 
 // WithLimiter replaces the client's in-process rate limiter, for example
-// with one shared by every replica of a service. The With*RateLimit
-// options then have no effect.
+// with one shared by every replica of a service, or with one from
+// NewLocalLimiter shared by several clients in this process. The
+// With*RateLimit options then have no effect.
 func WithLimiter(l Limiter) Option {
 	return func(s *settings) error {
 		if l == nil {
@@ -306,7 +308,8 @@ func WithLimiter(l Limiter) Option {
 }
 
 // WithCooldownStore replaces the in-process record of 429 cooldowns, for
-// example with one shared by every replica of a service.
+// example with one shared by every replica of a service, or with one from
+// NewLocalCooldownStore shared by several clients in this process.
 func WithCooldownStore(cs CooldownStore) Option {
 	return func(s *settings) error {
 		if cs == nil {
@@ -495,7 +498,7 @@ func NewClient(shop string, opts ...Option) (*Client, error) {
 	}
 	c.cooldowns = s.cooldowns
 	if c.cooldowns == nil {
-		c.cooldowns = &localCooldowns{clk: s.clk, gate: ratelimit.NewGate()}
+		c.cooldowns = newLocalCooldowns(s.clk)
 	}
 
 	cl := &Client{core: c}

@@ -63,7 +63,10 @@
 // (WithExportRateLimit) and optionally for the whole client (WithRateLimit).
 // WithLimiter and WithCooldownStore replace the in-process limiter and
 // cooldowns, for example with the Redis-backed ones of the redislimit
-// module, so that all replicas of a service share one budget.
+// module, so that all replicas of a service share one budget (its example,
+// redislimit/examples/redislimit, runs two clients sharing one limit).
+// NewLocalLimiter and NewLocalCooldownStore return the in-process ones, to
+// share between the clients of one process or to fall back on.
 //
 // # Logging
 //

@@ -3,7 +3,10 @@ package bubblehouse
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/bubblehouse-go/bubblehouse/internal/ratelimit"
 )
@@ -112,6 +115,49 @@ type CooldownStore interface {
 	StartCooldown(ctx context.Context, key string, until time.Time) error
 }
 
+// RateLimit is the limit of one token bucket, as the With*RateLimit
+// options take it: Rate tokens a second, up to Burst at once. A Rate of
+// rate.Inf is no limit (Burst then does not matter).
+type RateLimit struct {
+	Rate  rate.Limit
+	Burst int
+}
+
+// Validate reports whether l is a limit the With*RateLimit options accept:
+// a Rate of rate.Inf, or one in (0, 1e9] with a Burst of at least 1. It is
+// there for Limiters that take the same settings as the client, so that
+// they refuse the same ones.
+func (l RateLimit) Validate() error {
+	return ratelimit.CheckSetting(l.Rate, l.Burst)
+}
+
+func (l RateLimit) setting() ratelimit.Setting {
+	return ratelimit.Setting{Limit: l.Rate, Burst: l.Burst}
+}
+
+// NewLocalLimiter returns a new in-process Limiter with the policy a client
+// uses when it is given no WithLimiter: a bucket of global shared by every
+// call, one of customer for each LimitRequest.Customer, and one of export
+// for ClassExport attempts. Each attempt takes LimitRequest.Cost tokens
+// from every bucket it draws on (see Limiter for what Wait returns).
+//
+// It is for Limiter implementations that fall back on in-process limits
+// (redislimit does while Redis is down), and for several clients in one
+// process that should share one budget: give each the same Limiter with
+// WithLimiter. Use DefaultCustomerRate and its siblings for the defaults; a
+// limit that Validate refuses makes it fail, naming which one.
+func NewLocalLimiter(global, customer, export RateLimit) (Limiter, error) {
+	for _, l := range []struct {
+		name string
+		RateLimit
+	}{{"global", global}, {"customer", customer}, {"export", export}} {
+		if err := l.Validate(); err != nil {
+			return nil, fmt.Errorf("bubblehouse: NewLocalLimiter: the %s limit: %w", l.name, err)
+		}
+	}
+	return newLocalLimiter(ratelimit.RealClock{}, global.setting(), customer.setting(), export.setting()), nil
+}
+
 // localLimiter is the default Limiter: a client-wide bucket, a bucket per
 // customer and one for exports, all in this process.
 type localLimiter struct {
@@ -123,7 +169,7 @@ func newLocalLimiter(clk ratelimit.Clock, global, customer, export ratelimit.Set
 }
 
 func (l *localLimiter) Wait(ctx context.Context, r LimitRequest) error {
-	err := l.buckets.Wait(ctx, r.MaxWait, r.Customer, r.Class == ClassExport)
+	err := l.buckets.Wait(ctx, max(r.Cost, 1), r.MaxWait, r.Customer, r.Class == ClassExport)
 	return rateLimitError(r.Endpoint, err)
 }
 
@@ -135,6 +181,18 @@ func rateLimitError(endpoint string, err error) error {
 		return &RateLimitError{Endpoint: endpoint, RetryAfter: tooLong.Wait, Cooldown: tooLong.Cooldown}
 	}
 	return err
+}
+
+// NewLocalCooldownStore returns a new in-process CooldownStore, the one a
+// client keeps its cooldowns in when it is given no WithCooldownStore. Its
+// methods never fail. Like NewLocalLimiter, it is for stores that fall
+// back on it and for clients in one process that share one.
+func NewLocalCooldownStore() CooldownStore {
+	return newLocalCooldowns(ratelimit.RealClock{})
+}
+
+func newLocalCooldowns(clk ratelimit.Clock) *localCooldowns {
+	return &localCooldowns{clk: clk, gate: ratelimit.NewGate()}
 }
 
 // localCooldowns is the default CooldownStore, in this process.

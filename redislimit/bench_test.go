@@ -11,6 +11,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/bubblehouse-go/bubblehouse"
+	"github.com/bubblehouse-go/bubblehouse/redislimit/internal/redistest"
 )
 
 // The benchmarks measure what the client does for every attempt: read the
@@ -20,7 +21,7 @@ import (
 //	go test -run '^$' -bench 'Limiter|Client' -benchmem ./
 //
 // BenchmarkLimiterLocal runs the in-process code the client uses by
-// default (internal/ratelimit: the same cooldown gate and buckets, as the
+// default (bubblehouse.NewLocalCooldownStore and NewLocalLimiter, as the
 // fallback here holds them); BenchmarkLimiterRedis the Redis path.
 
 const benchRate, benchBurst = rate.Limit(1e9), 1 << 30
@@ -57,10 +58,9 @@ func BenchmarkLimiterLocal(b *testing.B) {
 			ctx := context.Background()
 			b.ReportAllocs()
 			for b.Loop() {
-				now := l.clk.Now()
-				_ = l.gate.Until("", now)
-				_ = l.gate.Until(bc.req.Customer, now)
-				if err := l.waitLocal(ctx, bc.req, now); err != nil {
+				_, _ = l.localCooldowns.CooldownUntil(ctx, "")
+				_, _ = l.localCooldowns.CooldownUntil(ctx, bc.req.Customer)
+				if err := l.waitLocal(ctx, bc.req, time.Now()); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -69,10 +69,10 @@ func BenchmarkLimiterLocal(b *testing.B) {
 }
 
 func BenchmarkLimiterRedis(b *testing.B) {
-	srv := startRedis(b)
+	srv := redistest.Start(b)
 	for _, bc := range benchCases {
 		b.Run(bc.name, func(b *testing.B) {
-			l := benchLimiter(b, srv.addr, bc.opts)
+			l := benchLimiter(b, srv.Addr(), bc.opts)
 			ctx := context.Background()
 			b.ReportAllocs()
 			for b.Loop() {
@@ -123,7 +123,7 @@ func benchClient(b *testing.B, opts ...bubblehouse.Option) {
 func BenchmarkClientLocal(b *testing.B) { benchClient(b) }
 
 func BenchmarkClientRedis(b *testing.B) {
-	srv := startRedis(b)
-	l := benchLimiter(b, srv.addr, benchCases[1].opts)
+	srv := redistest.Start(b)
+	l := benchLimiter(b, srv.Addr(), benchCases[1].opts)
 	benchClient(b, bubblehouse.WithLimiter(l), bubblehouse.WithCooldownStore(l))
 }

@@ -2,6 +2,7 @@ package redislimit
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +17,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/bubblehouse-go/bubblehouse"
+	"github.com/bubblehouse-go/bubblehouse/redislimit/internal/redistest"
 )
 
 // fakeAPI is a Bubblehouse stand-in that counts the calls it receives and
@@ -79,7 +81,7 @@ func replica(t *testing.T, api *fakeAPI, redisAddr string, lopts []Option, copts
 // Three replicas sharing a limit of R/s make R calls a second between
 // them, not R each.
 func TestReplicasShareOneRate(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.Start(t)
 	api := newFakeAPI(t)
 	const (
 		rps      = 40
@@ -90,7 +92,7 @@ func TestReplicasShareOneRate(t *testing.T) {
 	)
 	var clients []*bubblehouse.Client
 	for range replicas {
-		c, _ := replica(t, api, srv.addr, []Option{WithRateLimit(rps, burst)})
+		c, _ := replica(t, api, srv.Addr(), []Option{WithRateLimit(rps, burst)})
 		clients = append(clients, c)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -131,7 +133,7 @@ func TestReplicasShareOneRate(t *testing.T) {
 
 // A 429 seen by one replica holds the others for its Retry-After.
 func TestCooldownHoldsEveryReplica(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.Start(t)
 	api := newFakeAPI(t)
 	api.answer = func(n int64, w http.ResponseWriter) bool {
 		if n != 1 {
@@ -143,9 +145,9 @@ func TestCooldownHoldsEveryReplica(t *testing.T) {
 		_, _ = w.Write([]byte(`{"error":"rate_limit_exceeded","message":"slow down"}`))
 		return true
 	}
-	a, _ := replica(t, api, srv.addr, nil)
-	b, _ := replica(t, api, srv.addr, nil, bubblehouse.WithMaxWait(200*time.Millisecond))
-	c, _ := replica(t, api, srv.addr, nil)
+	a, _ := replica(t, api, srv.Addr(), nil)
+	b, _ := replica(t, api, srv.Addr(), nil, bubblehouse.WithMaxWait(200*time.Millisecond))
+	c, _ := replica(t, api, srv.Addr(), nil)
 	ctx := context.Background()
 
 	_, err := a.Status2(ctx)
@@ -175,7 +177,7 @@ func TestCooldownHoldsEveryReplica(t *testing.T) {
 // Redis killed in the middle of a run: calls go on through the in-process
 // fallback, no error reaches a caller, and each replica logs it once.
 func TestRedisKilledMidRunFallsBack(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.Start(t)
 	api := newFakeAPI(t)
 	var logs syncBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
@@ -183,7 +185,7 @@ func TestRedisKilledMidRunFallsBack(t *testing.T) {
 		WithLogger(logger), WithOpTimeout(250 * time.Millisecond)}
 	var clients []*bubblehouse.Client
 	for range 2 {
-		c, _ := replica(t, api, srv.addr, lopts)
+		c, _ := replica(t, api, srv.Addr(), lopts)
 		clients = append(clients, c)
 	}
 	ctx := context.Background()
@@ -211,7 +213,7 @@ func TestRedisKilledMidRunFallsBack(t *testing.T) {
 		}
 	}
 	time.Sleep(time.Until(killAt))
-	srv.kill()
+	srv.Kill()
 	wg.Wait()
 
 	assert.Zero(t, failures.Load())
@@ -225,7 +227,7 @@ func TestRedisKilledMidRunFallsBack(t *testing.T) {
 // Limiter remembers the outage until its next probe.
 func TestFailClosedClientFailsFast(t *testing.T) {
 	api := newFakeAPI(t)
-	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	addr := "127.0.0.1:" + strconv.Itoa(redistest.FreePort(t))
 	c, _ := replica(t, api, addr, []Option{WithFallback(FailClosed), WithOpTimeout(50 * time.Millisecond)})
 	ctx := context.Background()
 	for i, limit := range []time.Duration{250 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond} {
@@ -237,4 +239,174 @@ func TestFailClosedClientFailsFast(t *testing.T) {
 		assert.Less(t, time.Since(start), limit, "call %d", i)
 	}
 	assert.Zero(t, api.calls.Load())
+}
+
+// countingLimiter counts the attempts a Limiter lets through: the calls its
+// replica sends, whether or not they then finish in time.
+type countingLimiter struct {
+	bubblehouse.Limiter
+	granted atomic.Int64
+}
+
+func (c *countingLimiter) Wait(ctx context.Context, r bubblehouse.LimitRequest) error {
+	err := c.Limiter.Wait(ctx, r)
+	if err == nil {
+		c.granted.Add(1)
+	}
+	return err
+}
+
+// counted is a replica whose limiter counts what it lets through.
+func counted(t *testing.T, api *fakeAPI, redisAddr string, lopts []Option) (*bubblehouse.Client, *Limiter, *countingLimiter) {
+	t.Helper()
+	_, l := replica(t, api, redisAddr, lopts)
+	cl := &countingLimiter{Limiter: l}
+	c, _ := replica(t, api, redisAddr, lopts, bubblehouse.WithLimiter(cl), bubblehouse.WithCooldownStore(l))
+	return c, l, cl
+}
+
+// callWindow has workers goroutines make calls for d. Each call's context
+// ends with the window, so a limiter refuses at once (a
+// *bubblehouse.RateLimitError) any wait that would end after it, and a
+// worker stops at its first refusal: every attempt let through was let
+// through inside the window. A limit of R/s with bursts of b thus lets
+// through at most b + R·d, however fast the machine; and as long as some
+// worker is always waiting, nearly that many, however slow.
+func callWindow(t *testing.T, d time.Duration, workers int, call func(context.Context) error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), d)
+	defer cancel()
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				err := call(ctx)
+				var rl *bubblehouse.RateLimitError
+				switch {
+				case err == nil:
+					continue
+				case errors.As(err, &rl), ctx.Err() != nil:
+					return // the window is over
+				}
+				t.Errorf("call failed: %v", err)
+				return
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// Once Redis is gone, each replica's in-process fallback paces it at the
+// configured rate: no faster (that would be no limit at all), and no slower.
+//
+// The replicas' Limiters are driven directly, each wait allowed to last
+// until the end of the window (LimitRequest.MaxWait) and never cut short
+// by a context: the in-process buckets hand out future slots in order, so
+// what passes is exactly the slots inside the window, whenever the waiters
+// happen to wake up. (TestRedisKilledMidRunFallsBack covers the client.)
+func TestFallbackPacesEachReplica(t *testing.T) {
+	srv := redistest.Start(t)
+	const (
+		rps    = 25
+		window = 4 * time.Second
+		// Per replica: the waiters hold the next workers/rps = 2 s of
+		// slots, so a loaded machine must stall a replica for longer than
+		// that before a slot goes unused.
+		workers = 50
+	)
+	ctx := context.Background()
+	var replicas []*Limiter
+	for range 2 {
+		l := newLimiter(t, srv.Addr(), WithRateLimit(rps, 1), WithOpTimeout(100*time.Millisecond), WithProbeInterval(500*time.Millisecond))
+		require.NoError(t, l.Wait(ctx, read(time.Second))) // through Redis: its connections are open
+		replicas = append(replicas, l)
+	}
+
+	srv.Kill()
+	for i, l := range replicas {
+		// The first wait after the kill finds Redis gone and falls back,
+		// taking the local bucket's one token: the window starts empty.
+		require.NoError(t, l.Wait(ctx, read(time.Second)))
+		require.True(t, l.health.down.Load(), "replica %d has not fallen back", i)
+	}
+
+	end := time.Now().Add(window)
+	counts := make([]atomic.Int64, len(replicas))
+	var wg sync.WaitGroup
+	for i, l := range replicas {
+		for range workers {
+			wg.Go(func() {
+				for {
+					left := time.Until(end)
+					if left <= 0 {
+						return
+					}
+					err := l.Wait(ctx, read(left))
+					var rl *bubblehouse.RateLimitError
+					if errors.As(err, &rl) {
+						return // the next slot is after the window
+					}
+					if !assert.NoError(t, err) {
+						return
+					}
+					counts[i].Add(1)
+				}
+			})
+		}
+	}
+	wg.Wait()
+
+	for i := range counts {
+		n := counts[i].Load()
+		got := float64(n) / window.Seconds()
+		t.Logf("replica %d on the fallback: %d calls in %v, %.2f/s (limit %d/s)", i, n, window, got, rps)
+		assert.InEpsilon(t, float64(rps), got, 0.05, "replica %d made %.2f calls/s on the fallback; its limit is %d/s (±5%%)", i, got, rps)
+	}
+}
+
+// Per-customer limits are shared too: replicas calling for the same customer
+// make that customer's R calls a second between them, not R each.
+func TestReplicasShareOneCustomerRate(t *testing.T) {
+	srv := redistest.Start(t)
+	api := newFakeAPI(t)
+	const (
+		rps = 20
+		// A GCRA bucket banks up to burst tokens, so a loaded machine must
+		// stall every replica (or Redis) for longer than burst/rps = 2 s to
+		// lose one. More waiters would not help: those Redis refuses poll
+		// it again, and only load the machine.
+		burst    = 40
+		window   = 5 * time.Second
+		replicas = 3
+		workers  = 2 // per replica
+	)
+	in := &bubblehouse.CustomerDetails1Input{Customer: bubblehouse.ByEmail("jane@example.com")}
+	var clients []*bubblehouse.Client
+	var counts []*countingLimiter
+	for range replicas {
+		// The client-wide bucket is off (the default): only the customer's
+		// bucket paces these calls.
+		c, _, cl := counted(t, api, srv.Addr(), []Option{WithCustomerRateLimit(rps, burst)})
+		clients, counts = append(clients, c), append(counts, cl)
+	}
+
+	var wg sync.WaitGroup
+	for _, c := range clients {
+		wg.Go(func() {
+			callWindow(t, window, workers, func(ctx context.Context) error {
+				_, err := c.CustomerDetails1(ctx, in)
+				return err
+			})
+		})
+	}
+	wg.Wait()
+
+	var total int64
+	for _, cl := range counts {
+		total += cl.granted.Load()
+	}
+	// The full bucket at the start, then rps a second.
+	got := float64(total-burst) / window.Seconds()
+	t.Logf("%d calls for one customer from %d replicas in %v: %.2f/s after the burst (limit %d/s)", total, replicas, window, got, rps)
+	assert.InEpsilon(t, float64(rps), got, 0.05, "%.2f calls/s for one customer in total; the shared limit is %d/s (±5%%)", got, rps)
 }

@@ -27,8 +27,8 @@ func (l *Limiter) cooldownKey(key string) string {
 // this process recorded itself. While Redis is down it returns the local
 // one, or with FailClosed an error matching ErrUnavailable.
 func (l *Limiter) CooldownUntil(ctx context.Context, key string) (time.Time, error) {
-	now := l.clk.Now()
-	local := l.gate.Until(key, now)
+	now := time.Now()
+	local, _ := l.localCooldowns.CooldownUntil(ctx, key) // in-process: never fails
 	if !l.health.useRedis(now) {
 		if l.fallback == FailClosed {
 			return time.Time{}, ErrUnavailable
@@ -46,16 +46,19 @@ func (l *Limiter) CooldownUntil(ctx context.Context, key string) (time.Time, err
 		if !errors.As(err, &rerr) {
 			return time.Time{}, err
 		}
-		l.health.failed(ctx, rerr, l.clk.Now())
+		l.health.failed(ctx, rerr, time.Now())
 		if l.fallback == FailClosed {
 			return time.Time{}, fmt.Errorf("%w: %w", ErrUnavailable, rerr.err)
 		}
 		return local, nil
 	}
 	// PTTL answers -2 for no key and -1 for a key without expiry, which
-	// this package never writes.
+	// this package never writes. Redis measured the TTL at some moment
+	// before its answer arrived: counted from now, after the answer, the
+	// end is at worst one round trip late, never early (counted from before
+	// the question, it would be early by up to one round trip).
 	if ttl > 0 {
-		if until := now.Add(ttl); until.After(local) {
+		if until := time.Now().Add(ttl); until.After(local) {
 			return until, nil
 		}
 	}
@@ -69,8 +72,8 @@ func (l *Limiter) CooldownUntil(ctx context.Context, key string) (time.Time, err
 // Redis is down the cooldown is kept in this process only (with FailClosed
 // an error matching ErrUnavailable is returned too, which the client logs).
 func (l *Limiter) StartCooldown(ctx context.Context, key string, until time.Time) error {
-	now := l.clk.Now()
-	l.gate.Extend(key, until, now)
+	now := time.Now()
+	_ = l.localCooldowns.StartCooldown(ctx, key, until) // in-process: never fails
 	d := until.Sub(now)
 	if d <= 0 {
 		return nil
@@ -93,7 +96,7 @@ func (l *Limiter) StartCooldown(ctx context.Context, key string, until time.Time
 	})
 	var rerr *redisError
 	if errors.As(err, &rerr) {
-		l.health.failed(ctx, rerr, l.clk.Now())
+		l.health.failed(ctx, rerr, time.Now())
 		if l.fallback == FailClosed {
 			return fmt.Errorf("%w: %w", ErrUnavailable, rerr.err)
 		}

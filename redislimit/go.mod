@@ -6,6 +6,9 @@ go 1.25.0
 // makes it build against the root module in this checkout, so a change to
 // both lands in one commit. Users of a released version get the root module
 // named in require instead (replace directives only apply to the main module).
+// No root version is released yet, so require names a placeholder that only
+// this checkout builds: README.md, "Versions and releases", says what a
+// release must change here.
 replace github.com/bubblehouse-go/bubblehouse => ../
 
 require (

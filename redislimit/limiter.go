@@ -15,7 +15,6 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/bubblehouse-go/bubblehouse"
-	"github.com/bubblehouse-go/bubblehouse/internal/ratelimit"
 )
 
 // ErrUnavailable is matched (errors.Is) by the errors a FailClosed Limiter
@@ -46,15 +45,14 @@ type Limiter struct {
 	keySecret []byte
 	opTimeout time.Duration
 	fallback  Fallback
-	clk       ratelimit.Clock
 
 	global, customer, export *bucketSpec
 
-	// The fallback's in-process state: the buckets of the client's own
-	// default limiter, and a cooldown gate. Cooldowns are always recorded
-	// here too, so that a replica remembers its own 429s through an outage.
-	local *ratelimit.Buckets
-	gate  *ratelimit.Gate
+	// The fallback: the client's own default limiter and cooldown store,
+	// with the same limits. Cooldowns are always recorded here too, so that
+	// a replica remembers its own 429s through an outage.
+	local          bubblehouse.Limiter
+	localCooldowns bubblehouse.CooldownStore
 
 	health health
 }
@@ -71,13 +69,13 @@ type bucketSpec struct {
 	interval time.Duration
 }
 
-func newBucketSpec(l ratelimit.Setting) *bucketSpec {
-	if l.Limit == rate.Inf {
+func newBucketSpec(l bubblehouse.RateLimit) *bucketSpec {
+	if l.Rate == rate.Inf {
 		return nil
 	}
 	// redis_rate counts whole events per period: one event per emission
 	// interval states any rate exactly, to the nanosecond.
-	iv := time.Duration(float64(time.Second) / float64(l.Limit))
+	iv := time.Duration(float64(time.Second) / float64(l.Rate))
 	return &bucketSpec{limit: redis_rate.Limit{Rate: 1, Period: iv, Burst: l.Burst}, interval: iv}
 }
 
@@ -102,22 +100,24 @@ func New(rdb redis.UniversalClient, opts ...Option) (*Limiter, error) {
 			return nil, fmt.Errorf("redislimit: %w", err)
 		}
 	}
-	l := &Limiter{
-		rdb:       rdb,
-		gcra:      redis_rate.NewLimiter(rdb),
-		prefix:    s.prefix,
-		keySecret: s.keySecret,
-		opTimeout: s.opTimeout,
-		fallback:  s.fallback,
-		clk:       ratelimit.RealClock{},
-		global:    newBucketSpec(s.global),
-		customer:  newBucketSpec(s.customer),
-		export:    newBucketSpec(s.export),
-		gate:      ratelimit.NewGate(),
-		health:    health{logger: s.logger, mode: s.fallback, probeInterval: s.probeInterval},
+	local, err := bubblehouse.NewLocalLimiter(s.global, s.customer, s.export)
+	if err != nil { // the options have validated the limits already
+		return nil, fmt.Errorf("redislimit: %w", err)
 	}
-	l.local = ratelimit.NewBuckets(l.clk, s.global, s.customer, s.export)
-	return l, nil
+	return &Limiter{
+		rdb:            rdb,
+		gcra:           redis_rate.NewLimiter(rdb),
+		prefix:         s.prefix,
+		keySecret:      s.keySecret,
+		opTimeout:      s.opTimeout,
+		fallback:       s.fallback,
+		global:         newBucketSpec(s.global),
+		customer:       newBucketSpec(s.customer),
+		export:         newBucketSpec(s.export),
+		local:          local,
+		localCooldowns: bubblehouse.NewLocalCooldownStore(),
+		health:         health{logger: s.logger, mode: s.fallback, probeInterval: s.probeInterval},
+	}, nil
 }
 
 // contextTimeouts reports whether rdb lets contexts bound its network I/O;
@@ -196,14 +196,14 @@ func (l *Limiter) Wait(ctx context.Context, r bubblehouse.LimitRequest) error {
 			return &bubblehouse.RateLimitError{Endpoint: r.Endpoint, RetryAfter: r.MaxWait + 1}
 		}
 	}
-	start := l.clk.Now()
+	start := time.Now()
 	if l.health.useRedis(start) {
 		err := l.waitRedis(ctx, r, bs, cost, start)
 		var rerr *redisError
 		if !errors.As(err, &rerr) {
 			return err
 		}
-		l.health.failed(ctx, rerr, l.clk.Now())
+		l.health.failed(ctx, rerr, time.Now())
 		if l.fallback == FailClosed {
 			return fmt.Errorf("%w: %w", ErrUnavailable, rerr.err)
 		}
@@ -303,7 +303,7 @@ func (l *Limiter) allow(ctx context.Context, b bucket, n int) (*redis_rate.Resul
 // pause sleeps d if that fits what is left of r.MaxWait since start and of
 // ctx's deadline; otherwise it returns a *bubblehouse.RateLimitError.
 func (l *Limiter) pause(ctx context.Context, r bubblehouse.LimitRequest, start time.Time, d time.Duration) error {
-	now := l.clk.Now()
+	now := time.Now()
 	left := r.MaxWait - now.Sub(start)
 	if dl, ok := ctx.Deadline(); ok && dl.Sub(now) < left {
 		left = dl.Sub(now)
@@ -311,19 +311,26 @@ func (l *Limiter) pause(ctx context.Context, r bubblehouse.LimitRequest, start t
 	if d > left {
 		return &bubblehouse.RateLimitError{Endpoint: r.Endpoint, RetryAfter: d}
 	}
-	return l.clk.Sleep(ctx, d)
+	return sleep(ctx, d)
 }
 
-// waitLocal is the in-process fallback: the buckets of the client's own
-// default limiter, with what is left of r.MaxWait.
-func (l *Limiter) waitLocal(ctx context.Context, r bubblehouse.LimitRequest, start time.Time) error {
-	maxWait := max(r.MaxWait-l.clk.Now().Sub(start), 0)
-	err := l.local.Wait(ctx, maxWait, r.Customer, r.Class == bubblehouse.ClassExport)
-	var tooLong *ratelimit.TooLongError
-	if errors.As(err, &tooLong) {
-		return &bubblehouse.RateLimitError{Endpoint: r.Endpoint, RetryAfter: tooLong.Wait}
+// sleep waits for d unless ctx ends first.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
-	return err
+}
+
+// waitLocal is the in-process fallback: the client's own default limiter,
+// with what is left of r.MaxWait.
+func (l *Limiter) waitLocal(ctx context.Context, r bubblehouse.LimitRequest, start time.Time) error {
+	r.MaxWait = max(r.MaxWait-time.Since(start), 0)
+	return l.local.Wait(ctx, r)
 }
 
 // redisError is a Redis command that failed or timed out while the call's

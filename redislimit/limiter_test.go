@@ -15,6 +15,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/bubblehouse-go/bubblehouse"
+	"github.com/bubblehouse-go/bubblehouse/redislimit/internal/redistest"
 )
 
 func newLimiter(t *testing.T, addr string, opts ...Option) *Limiter {
@@ -61,8 +62,8 @@ func TestNewValidates(t *testing.T) {
 // A wait longer than MaxWait fails at once and takes nothing; a shorter
 // one sleeps; the context's deadline counts as well.
 func TestWaitHonoursMaxWaitAndDeadline(t *testing.T) {
-	srv := startRedis(t)
-	l := newLimiter(t, srv.addr, WithRateLimit(2, 1)) // a token every 500ms
+	srv := redistest.Start(t)
+	l := newLimiter(t, srv.Addr(), WithRateLimit(2, 1)) // a token every 500ms
 	ctx := context.Background()
 
 	require.NoError(t, l.Wait(ctx, read(time.Second)))
@@ -94,8 +95,8 @@ func TestWaitHonoursMaxWaitAndDeadline(t *testing.T) {
 // With several buckets, an attempt refused by one takes nothing from the
 // others.
 func TestRefusalTakesFromNoBucket(t *testing.T) {
-	srv := startRedis(t)
-	l := newLimiter(t, srv.addr, WithRateLimit(0.1, 2), WithCustomerRateLimit(0.1, 1))
+	srv := redistest.Start(t)
+	l := newLimiter(t, srv.Addr(), WithRateLimit(0.1, 2), WithCustomerRateLimit(0.1, 1))
 	ctx := context.Background()
 	c1 := read(0)
 	c1.Customer = "email:c1@example.com"
@@ -111,8 +112,8 @@ func TestRefusalTakesFromNoBucket(t *testing.T) {
 
 // Customer keys reach Redis only as digests.
 func TestCustomerKeysAreHashed(t *testing.T) {
-	srv := startRedis(t)
-	rdb := newRedisClient(t, srv.addr)
+	srv := redistest.Start(t)
+	rdb := newRedisClient(t, srv.Addr())
 	ctx := context.Background()
 	for _, secret := range [][]byte{nil, []byte("0123456789abcdef")} {
 		opts := []Option{WithPrefix("hash:"), WithExportRateLimit(100, 10)}
@@ -138,9 +139,9 @@ func TestCustomerKeysAreHashed(t *testing.T) {
 // A cooldown is shared through Redis and never shortened, by this replica
 // or another.
 func TestCooldownNeverShortened(t *testing.T) {
-	srv := startRedis(t)
-	a := newLimiter(t, srv.addr, WithPrefix("cd:"))
-	b := newLimiter(t, srv.addr, WithPrefix("cd:"))
+	srv := redistest.Start(t)
+	a := newLimiter(t, srv.Addr(), WithPrefix("cd:"))
+	b := newLimiter(t, srv.Addr(), WithPrefix("cd:"))
 	ctx := context.Background()
 	now := time.Now()
 
@@ -169,17 +170,45 @@ func TestCooldownNeverShortened(t *testing.T) {
 	assert.True(t, u.IsZero())
 }
 
+// A cooldown read from Redis never ends before the one written: the TTL is
+// measured when Redis answers, so the end is counted from the answer, not
+// from before the question. (Redis is frozen during the read to make the
+// round trip long enough to see.)
+func TestCooldownReadNeverEndsEarly(t *testing.T) {
+	srv := redistest.Start(t)
+	a := newLimiter(t, srv.Addr(), WithPrefix("cd:"))
+	b := newLimiter(t, srv.Addr(), WithPrefix("cd:"), WithOpTimeout(5*time.Second))
+	ctx := context.Background()
+	_, err := b.CooldownUntil(ctx, "") // b's connection is open
+	require.NoError(t, err)
+	end := time.Now().Add(3 * time.Second)
+	require.NoError(t, a.StartCooldown(ctx, "", end))
+
+	srv.Pause(t)
+	got := make(chan time.Time, 1)
+	go func() {
+		u, err := b.CooldownUntil(ctx, "")
+		assert.NoError(t, err)
+		got <- u
+	}()
+	time.Sleep(300 * time.Millisecond)
+	srv.Resume(t)
+	u := <-got
+	assert.False(t, u.Before(end), "the cooldown read ends %v early", end.Sub(u))
+	assert.WithinDuration(t, end, u, 100*time.Millisecond)
+}
+
 // A frozen Redis costs a call no more than the per-command timeout.
 func TestSlowRedisDoesNotHang(t *testing.T) {
-	srv := startRedis(t)
-	local := newLimiter(t, srv.addr, WithRateLimit(100, 10), WithOpTimeout(50*time.Millisecond))
-	closed := newLimiter(t, srv.addr, WithRateLimit(100, 10), WithOpTimeout(50*time.Millisecond), WithFallback(FailClosed))
+	srv := redistest.Start(t)
+	local := newLimiter(t, srv.Addr(), WithRateLimit(100, 10), WithOpTimeout(50*time.Millisecond))
+	closed := newLimiter(t, srv.Addr(), WithRateLimit(100, 10), WithOpTimeout(50*time.Millisecond), WithFallback(FailClosed))
 	ctx := context.Background()
 	require.NoError(t, local.Wait(ctx, read(time.Second))) // connections are open
 	require.NoError(t, closed.Wait(ctx, read(time.Second)))
 
-	srv.pause(t)
-	defer srv.resume(t)
+	srv.Pause(t)
+	defer srv.Resume(t)
 
 	start := time.Now()
 	require.NoError(t, local.Wait(ctx, read(time.Second)))
@@ -193,7 +222,7 @@ func TestSlowRedisDoesNotHang(t *testing.T) {
 
 	// A context shorter than the command timeout still bounds the call,
 	// and its error is the context's.
-	fresh := newLimiter(t, srv.addr, WithRateLimit(100, 10), WithOpTimeout(time.Second))
+	fresh := newLimiter(t, srv.Addr(), WithRateLimit(100, 10), WithOpTimeout(time.Second))
 	dctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
 	defer cancel()
 	start = time.Now()
@@ -204,15 +233,15 @@ func TestSlowRedisDoesNotHang(t *testing.T) {
 // The switch to the fallback and back is logged once each, and Redis is
 // used again when it returns.
 func TestFallbackLoggedOnceAndRecovers(t *testing.T) {
-	srv := startRedis(t)
+	srv := redistest.Start(t)
 	var logs syncBuffer
 	logger := slog.New(slog.NewTextHandler(&logs, nil))
-	l := newLimiter(t, srv.addr, WithRateLimit(1000, 1000), WithLogger(logger),
+	l := newLimiter(t, srv.Addr(), WithRateLimit(1000, 1000), WithLogger(logger),
 		WithOpTimeout(250*time.Millisecond), WithProbeInterval(50*time.Millisecond))
 	ctx := context.Background()
 	require.NoError(t, l.Wait(ctx, read(time.Second)))
 
-	srv.kill()
+	srv.Kill()
 	for range 20 {
 		require.NoError(t, l.Wait(ctx, read(time.Second)))
 		_, err := l.CooldownUntil(ctx, "email:x@example.com")
@@ -221,7 +250,7 @@ func TestFallbackLoggedOnceAndRecovers(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(logs.String(), "Redis is unavailable"), logs.String())
 	assert.NotContains(t, logs.String(), "example.com")
 
-	srv.start(t)
+	srv.Restart(t)
 	require.Eventually(t, func() bool {
 		return l.Wait(ctx, read(time.Second)) == nil && !l.health.down.Load()
 	}, 3*time.Second, 20*time.Millisecond)
@@ -231,13 +260,13 @@ func TestFallbackLoggedOnceAndRecovers(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(logs.String(), "reachable again"), logs.String())
 	assert.Equal(t, 1, strings.Count(logs.String(), "Redis is unavailable"), logs.String())
 
-	n, err := newRedisClient(t, srv.addr).Exists(ctx, "rate:test:"+t.Name()+":global").Result()
+	n, err := newRedisClient(t, srv.Addr()).Exists(ctx, "rate:test:"+t.Name()+":global").Result()
 	require.NoError(t, err)
 	assert.Equal(t, int64(1), n, "the limiter writes to Redis again")
 }
 
 func TestFailClosedOnClosedPortIsFast(t *testing.T) {
-	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	addr := "127.0.0.1:" + strconv.Itoa(redistest.FreePort(t))
 	l := newLimiter(t, addr, WithRateLimit(10, 10), WithFallback(FailClosed), WithOpTimeout(50*time.Millisecond))
 	ctx := context.Background()
 	for i, limit := range []time.Duration{250 * time.Millisecond, 20 * time.Millisecond, 20 * time.Millisecond} {

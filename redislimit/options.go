@@ -3,7 +3,6 @@ package redislimit
 import (
 	"errors"
 	"fmt"
-	"github.com/bubblehouse-go/bubblehouse/internal/ratelimit"
 	"log/slog"
 	"strings"
 	"time"
@@ -54,9 +53,9 @@ type Option func(*settings) error
 
 type settings struct {
 	prefix        string
-	global        ratelimit.Setting
-	customer      ratelimit.Setting
-	export        ratelimit.Setting
+	global        bubblehouse.RateLimit
+	customer      bubblehouse.RateLimit
+	export        bubblehouse.RateLimit
 	fallback      Fallback
 	opTimeout     time.Duration
 	probeInterval time.Duration
@@ -67,9 +66,9 @@ type settings struct {
 func defaultSettings() settings {
 	return settings{
 		prefix:        DefaultPrefix,
-		global:        ratelimit.Setting{Limit: rate.Inf, Burst: 0},
-		customer:      ratelimit.Setting{Limit: bubblehouse.DefaultCustomerRate, Burst: bubblehouse.DefaultCustomerBurst},
-		export:        ratelimit.Setting{Limit: bubblehouse.DefaultExportRate, Burst: bubblehouse.DefaultExportBurst},
+		global:        bubblehouse.RateLimit{Rate: rate.Inf},
+		customer:      bubblehouse.RateLimit{Rate: bubblehouse.DefaultCustomerRate, Burst: bubblehouse.DefaultCustomerBurst},
+		export:        bubblehouse.RateLimit{Rate: bubblehouse.DefaultExportRate, Burst: bubblehouse.DefaultExportBurst},
 		fallback:      FallbackLocal,
 		opTimeout:     DefaultOpTimeout,
 		probeInterval: DefaultProbeInterval,
@@ -94,29 +93,32 @@ func WithPrefix(p string) Option {
 // replicas together, to r per second with bursts of burst. The default is
 // no such limit, as for bubblehouse.WithRateLimit; rate.Inf turns it off.
 func WithRateLimit(r rate.Limit, burst int) Option {
-	return limitOption("WithRateLimit", r, burst, func(s *settings, l ratelimit.Setting) { s.global = l })
+	return limitOption("WithRateLimit", r, burst, func(s *settings, l bubblehouse.RateLimit) { s.global = l })
 }
 
 // WithCustomerRateLimit limits the calls for each customer, all replicas
 // together (default bubblehouse.DefaultCustomerRate and
 // bubblehouse.DefaultCustomerBurst). rate.Inf turns it off.
 func WithCustomerRateLimit(r rate.Limit, burst int) Option {
-	return limitOption("WithCustomerRateLimit", r, burst, func(s *settings, l ratelimit.Setting) { s.customer = l })
+	return limitOption("WithCustomerRateLimit", r, burst, func(s *settings, l bubblehouse.RateLimit) { s.customer = l })
 }
 
 // WithExportRateLimit limits ExportCustomerData1 calls, all replicas
 // together (default bubblehouse.DefaultExportRate and
 // bubblehouse.DefaultExportBurst). rate.Inf turns it off.
 func WithExportRateLimit(r rate.Limit, burst int) Option {
-	return limitOption("WithExportRateLimit", r, burst, func(s *settings, l ratelimit.Setting) { s.export = l })
+	return limitOption("WithExportRateLimit", r, burst, func(s *settings, l bubblehouse.RateLimit) { s.export = l })
 }
 
-func limitOption(name string, r rate.Limit, burst int, set func(*settings, ratelimit.Setting)) Option {
+// limitOption checks a limit as the client's own options do, so that both
+// accept the same settings.
+func limitOption(name string, r rate.Limit, burst int, set func(*settings, bubblehouse.RateLimit)) Option {
 	return func(s *settings) error {
-		if err := ratelimit.CheckSetting(r, burst); err != nil {
+		l := bubblehouse.RateLimit{Rate: r, Burst: burst}
+		if err := l.Validate(); err != nil {
 			return fmt.Errorf("%s: %w", name, err)
 		}
-		set(s, ratelimit.Setting{Limit: r, Burst: burst})
+		set(s, l)
 		return nil
 	}
 }

@@ -5,8 +5,14 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
+	"io"
 	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -66,50 +72,64 @@ func TestTables(t *testing.T) {
 	}
 }
 
-// --json prints the API's body byte for byte: the same bytes the SDK's Raw
-// keeps for the same call, without a newline added when stdout is not a
-// terminal.
+// --json prints the JSON value the API sent byte for byte, layout and all;
+// only the whitespace around it is dropped, and a newline is added when
+// stdout is a terminal. The bodies come through a proxy that re-indents
+// them and pads them with whitespace, so that the bytes on the wire differ
+// from any re-encoding, and are compared as a recording transport saw them.
 func TestJSONIsTheAPIBody(t *testing.T) {
 	f := newFixture(t)
-	c := newCLI(t)
-	client := f.srv.Client()
-	ctx := context.Background()
-	id := bubblehouse.ByEmail(alice)
-
-	details, err := client.CustomerDetails1(ctx, &bubblehouse.CustomerDetails1Input{Customer: id})
+	const lead, trail = "\n \t", "\r\n\n"
+	target, err := url.Parse(f.srv.URL())
 	require.NoError(t, err)
-	history, err := client.CustomerHistory2(ctx, &bubblehouse.CustomerHistory2Input{Customer: id, OnlyPoints: true})
-	require.NoError(t, err)
-	balance, err := client.CustomerBalance3(ctx, &bubblehouse.CustomerBalance3Input{Customer: id, IncludeFullProgram: true, IncludeUnusedRewards: true})
-	require.NoError(t, err)
-	referrals, err := client.CustomerReferrals2(ctx, &bubblehouse.CustomerReferrals2Input{Customer: id, Deanonymize: true})
-	require.NoError(t, err)
-
-	tests := []struct {
-		args []string
-		want json.RawMessage
-	}{
-		{[]string{"details", "--email", alice, "--json"}, details.Raw()},
-		{[]string{"history", "--email", alice, "--only-points", "--json"}, history.Raw()},
-		{[]string{"balance", "--email", alice, "--full", "--json"}, balance.Raw()},
-		{[]string{"referrals", "--email", alice, "--deanonymize", "--json"}, referrals.Raw()},
+	proxy := httputil.NewSingleHostReverseProxy(target)
+	proxy.ModifyResponse = func(resp *http.Response) error {
+		body, err := io.ReadAll(resp.Body)
+		if err != nil {
+			return err
+		}
+		var out bytes.Buffer
+		if err := json.Indent(&out, body, "", "   "); err != nil {
+			return err
+		}
+		padded := lead + out.String() + trail
+		resp.Body = io.NopCloser(strings.NewReader(padded))
+		resp.ContentLength = int64(len(padded))
+		resp.Header.Set("Content-Length", strconv.Itoa(len(padded)))
+		return nil
 	}
-	for _, tt := range tests {
-		t.Run(tt.args[0], func(t *testing.T) {
-			require.NotEmpty(t, tt.want)
-			r := c.run(f.args(tt.args...)...)
-			require.Equal(t, 0, r.code, r.stderr)
-			assert.Equal(t, string(tt.want), r.stdout)
-		})
+	ps := httptest.NewServer(proxy)
+	t.Cleanup(ps.Close)
+	args := func(cmd ...string) []string {
+		return append([]string{"--base-url", ps.URL, "--shop", f.srv.Shop(), "--key-id", f.srv.KeyID(), "--secret-file", f.secretFile}, cmd...)
 	}
 
-	t.Run("a terminal gets a final newline", func(t *testing.T) {
-		tc := newCLI(t)
-		tc.stdoutTTY = true
-		r := tc.run(f.args("details", "--email", alice, "--json")...)
-		require.Equal(t, 0, r.code, r.stderr)
-		assert.Equal(t, string(details.Raw())+"\n", r.stdout)
-	})
+	for _, cmd := range [][]string{
+		{"details", "--email", alice, "--json"},
+		{"history", "--email", alice, "--only-points", "--json"},
+		{"balance", "--email", alice, "--full", "--json"},
+		{"referrals", "--email", alice, "--deanonymize", "--json"},
+	} {
+		for _, tty := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/tty=%v", cmd[0], tty), func(t *testing.T) {
+				rec := &recorder{}
+				c := newCLI(t)
+				c.stdoutTTY = tty
+				c.wrapTransport = func(next http.RoundTripper) http.RoundTripper { rec.next = next; return rec }
+				r := c.run(args(cmd...)...)
+				require.Equal(t, 0, r.code, r.stderr)
+
+				wire := string(rec.only(t))
+				require.True(t, strings.HasPrefix(wire, lead) && strings.HasSuffix(wire, trail), "the proxy padded the body")
+				require.Contains(t, wire, "\n   \"", "the proxy re-indented the body")
+				want := strings.Trim(wire, " \t\r\n") // JSON's whitespace
+				if tty {
+					want += "\n"
+				}
+				assert.Equal(t, want, r.stdout)
+			})
+		}
+	}
 }
 
 func TestExitCodes(t *testing.T) {
@@ -135,6 +155,8 @@ func TestExitCodes(t *testing.T) {
 		{"level without customer", []string{"token", "--level", "admin"}, exitUsage, "--level needs --customer"},
 		{"force without out", []string{"export", "--email", alice, "--force"}, exitUsage, "--force needs --out"},
 		{"bad api version", []string{"--api-version", "latest", "check"}, exitUsage, "--api-version"},
+		{"negative timeout", []string{"--timeout", "-1s", "check"}, exitUsage, "--timeout -1s is negative; give a positive duration, or 0 for no limit"},
+		{"negative timeout after the command", []string{"balance", "--email", alice, "--timeout", "-5m"}, exitUsage, "--timeout -5m0s is negative"},
 		{"no customer matches", []string{"balance", "--email", "nobody@example.com"}, exitError, "HTTP 404 no_customers_match_customer_identity"},
 	}
 	for _, tt := range tests {
@@ -148,6 +170,14 @@ func TestExitCodes(t *testing.T) {
 			requireOneLine(t, r.stderr)
 		})
 	}
+}
+
+// --timeout 0 is no limit, not an immediate one.
+func TestZeroTimeoutIsNoLimit(t *testing.T) {
+	f := newFixture(t)
+	r := newCLI(t).run(f.args("--timeout", "0", "balance", "--email", alice)...)
+	require.Equal(t, 0, r.code, r.stderr)
+	assert.Contains(t, r.stdout, "Points available")
 }
 
 func TestAPIErrorNamesTheID(t *testing.T) {

@@ -163,7 +163,7 @@ func customerCommand(c command) command {
 }
 
 func jsonFlag(fs *flag.FlagSet, o *cmdOptions) {
-	fs.BoolVar(&o.json, "json", false, "print the API's JSON exactly as it was sent")
+	fs.BoolVar(&o.json, "json", false, "print the API's JSON exactly as it was sent, without surrounding whitespace")
 }
 
 // selectCustomer checks that exactly one selector was given and builds the
@@ -189,9 +189,10 @@ func (o *cmdOptions) selectCustomer(cmd string) error {
 	return usagef(cmd, "give only one of --email, --shopid and --bhid")
 }
 
-// printRaw writes an answer's JSON exactly as the API sent it, adding a
-// newline only on a terminal, so that a pipe or file gets the bytes as they
-// are.
+// printRaw writes an answer's JSON value exactly as the API sent it, adding
+// a newline only on a terminal, so that a pipe or file gets the bytes as
+// they are. raw is what the SDK keeps (Raw), which is the value without the
+// whitespace around it in the body.
 func (a *app) printRaw(raw json.RawMessage) error {
 	if _, err := a.env.stdout.Write(raw); err != nil {
 		return fmt.Errorf("writing the output: %w", err)

@@ -51,7 +51,7 @@ func (g *globals) register(fs *flag.FlagSet) {
 	fs.StringVar(&g.secretFile, "secret-file", g.secretFile, "file holding the shared secret as the API console shows it, or - for stdin (default $"+envSecret+")")
 	fs.StringVar(&g.baseURL, "base-url", g.baseURL, "API base URL (default "+bubblehouse.DefaultBaseURL+")")
 	fs.StringVar(&g.apiVersion, "api-version", g.apiVersion, "global API version (default "+bubblehouse.DefaultAPIVersion+")")
-	fs.DurationVar(&g.timeout, "timeout", g.timeout, "time limit for the whole command; 0 for none")
+	fs.DurationVar(&g.timeout, "timeout", g.timeout, "time limit for the whole command; 0 for none (a negative one is an error)")
 }
 
 // session is a configured client, and what must be released after it.
@@ -94,10 +94,14 @@ func (a *app) connect() (*session, error) {
 	// connections when it is done instead of leaving them to the process.
 	transport := http.DefaultTransport.(*http.Transport).Clone()
 	transport.ResponseHeaderTimeout = bubblehouse.DefaultResponseHeaderTimeout
+	var rt http.RoundTripper = transport
+	if a.env.wrapTransport != nil {
+		rt = a.env.wrapTransport(rt)
+	}
 	opts = append(opts,
 		bubblehouse.WithSigningKey(keyID, secret),
 		bubblehouse.WithBaseURL(baseURL),
-		bubblehouse.WithHTTPClient(&http.Client{Transport: transport}),
+		bubblehouse.WithHTTPClient(&http.Client{Transport: rt}),
 	)
 	c, err := bubblehouse.NewClient(shop, opts...)
 	if err != nil {

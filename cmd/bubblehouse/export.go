@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,9 +16,10 @@ import (
 )
 
 // An export holds everything Bubblehouse knows of a person. Written to a
-// file, it goes to a temporary file beside the target, is synced, and only
-// then renamed into place: a file at the target path is always a complete
-// export, however the command ends. The temporary file is created with mode
+// file, it goes to a temporary file beside the target, is checked to be one
+// complete JSON value, is synced, and only then renamed into place: a file
+// at the target path is always a complete export, however the command or
+// the connection ends. The temporary file is created with mode
 // 0600 (os.CreateTemp), and the final file keeps it.
 
 func runExport(ctx context.Context, a *app, s *session, o *cmdOptions) error {
@@ -92,9 +95,16 @@ func (a *app) exportToFile(ctx context.Context, c *bubblehouse.Client, in *bubbl
 		w = p
 	}
 	n, err := c.ExportCustomerData1To(ctx, in, w)
-	p.done(err)
+	var incomplete error
+	if err == nil {
+		incomplete = checkOneJSONValue(tmp)
+	}
+	p.done(errors.Join(err, incomplete))
 	if err != nil {
 		return fmt.Errorf("%s; %s was not written", exportFailure(err, n), path)
+	}
+	if incomplete != nil {
+		return fmt.Errorf("export failed after %d bytes: the answer is not one complete JSON value: %v; %s was not written", n, incomplete, path)
 	}
 	// The data must be on disk before the name points at it, or a crash
 	// could leave a complete-looking name on an empty or partial file.
@@ -109,6 +119,48 @@ func (a *app) exportToFile(ctx context.Context, c *bubblehouse.Client, in *bubbl
 		return err
 	}
 	syncDir(dir)
+	return nil
+}
+
+// checkOneJSONValue reads f from its start and reports whether it holds
+// exactly one complete JSON value with nothing but whitespace after it. The
+// SDK cannot always tell a cut answer from a whole one: a body that ends
+// without HTTP framing (no Content-Length, not chunked, the connection
+// simply closed) reads as complete wherever it stops. But a cut JSON value
+// is not a value, so this is checked before the export gets its name. The
+// tokens are walked rather than decoded, so memory does not grow with the
+// export (only with its longest string and its depth). Errors give byte
+// offsets, never content: an export is personal data.
+func checkOneJSONValue(f io.ReadSeeker) error {
+	if _, err := f.Seek(0, io.SeekStart); err != nil {
+		return fmt.Errorf("rereading the export: %w", err)
+	}
+	dec := json.NewDecoder(bufio.NewReaderSize(f, 64<<10))
+	for depth := 0; ; {
+		tok, err := dec.Token()
+		switch {
+		case err == io.EOF && depth == 0:
+			return errors.New("it is empty")
+		case err == io.EOF, errors.Is(err, io.ErrUnexpectedEOF):
+			return errors.New("it stops inside the value, so the answer was cut short")
+		case err != nil:
+			return fmt.Errorf("it is malformed near byte %d", dec.InputOffset())
+		}
+		if d, ok := tok.(json.Delim); ok {
+			if d == '{' || d == '[' {
+				depth++
+			} else {
+				depth--
+			}
+		}
+		if depth == 0 {
+			break
+		}
+	}
+	end := dec.InputOffset()
+	if _, err := dec.Token(); err != io.EOF {
+		return fmt.Errorf("more than whitespace follows it, from byte %d", end)
+	}
 	return nil
 }
 

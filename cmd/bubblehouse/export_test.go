@@ -4,8 +4,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -228,4 +232,114 @@ func TestExportInterrupted(t *testing.T) {
 	assert.Contains(t, stderr.String(), "context canceled")
 	assert.Contains(t, stderr.String(), out+" was not written")
 	assert.Empty(t, dirNames(t, dir))
+}
+
+// closeDelimited is an API stand-in that answers every call with body and
+// no HTTP framing at all (no Content-Length, not chunked), then closes the
+// connection: the way a proxy or server that dies mid-answer can cut a
+// body so that the client reads the cut as the end.
+func closeDelimited(t *testing.T, body []byte) *httptest.Server {
+	t.Helper()
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// Read the request first: closing with unread input would reset
+		// the connection, which the client sees as an error.
+		_, _ = io.Copy(io.Discard, r.Body)
+		conn, buf, err := w.(http.Hijacker).Hijack()
+		if err != nil {
+			t.Errorf("hijack: %v", err)
+			return
+		}
+		defer conn.Close()
+		_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n")
+		_, _ = buf.Write(body)
+		_ = buf.Flush()
+	}))
+	t.Cleanup(s.Close)
+	return s
+}
+
+// A body cut without HTTP framing reads as a success to the SDK, so the
+// command checks that the file holds one complete JSON value before giving
+// it its name: a truncated export never lands as a complete one.
+func TestExportChecksTheJSONIsComplete(t *testing.T) {
+	body := bigExport()
+	tests := []struct {
+		name string
+		body []byte
+		msg  string // in stderr; "" for success
+	}{
+		{"cut mid-body", body[:100_000], "it stops inside the value, so the answer was cut short"},
+		{"cut inside a string", body[:len(body)-20], "the answer was cut short"},
+		{"cut after a full element", []byte(`{"customer":"big","history":[{"n":0}`), "the answer was cut short"},
+		{"a second value follows", append(append([]byte(nil), body...), `{"n":1}`...), "more than whitespace follows it, from byte " + strconv.Itoa(len(body))},
+		{"garbage follows", append(append([]byte(nil), body...), "\n<html>"...), "more than whitespace follows it"},
+		{"complete, with whitespace after it", append(append([]byte(nil), body...), " \r\n\t\n"...), ""},
+	}
+	f := newFixture(t)
+	for _, tt := range tests {
+		for _, existing := range []bool{false, true} {
+			t.Run(fmt.Sprintf("%s/existing=%v", tt.name, existing), func(t *testing.T) {
+				api := closeDelimited(t, tt.body)
+				dir := t.TempDir()
+				out := filepath.Join(dir, "takeout.json")
+				args := []string{"--base-url", api.URL, "--shop", f.srv.Shop(), "--key-id", f.srv.KeyID(), "--secret-file", f.secretFile,
+					"export", "--email", bigEmail, "--out", out}
+				if existing {
+					require.NoError(t, os.WriteFile(out, []byte("the previous export"), 0o600))
+					args = append(args, "--force")
+				}
+
+				r := newCLI(t).run(args...)
+				if tt.msg == "" {
+					require.Equal(t, 0, r.code, r.stderr)
+					got, err := os.ReadFile(out)
+					require.NoError(t, err)
+					assert.Equal(t, tt.body, got, "the bytes as sent, whitespace included")
+					assert.Equal(t, []string{"takeout.json"}, dirNames(t, dir))
+					return
+				}
+				assert.Equal(t, exitError, r.code)
+				assert.Empty(t, r.stdout)
+				requireOneLine(t, r.stderr)
+				assert.Contains(t, r.stderr, fmt.Sprintf("bubblehouse export: export failed after %d bytes: the answer is not one complete JSON value: ", len(tt.body)))
+				assert.Contains(t, r.stderr, tt.msg)
+				assert.Contains(t, r.stderr, out+" was not written")
+				assert.NotContains(t, r.stderr, "an entry of the export", "no content of the export in the error")
+				if existing {
+					got, err := os.ReadFile(out)
+					require.NoError(t, err)
+					assert.Equal(t, "the previous export", string(got))
+					assert.Equal(t, []string{"takeout.json"}, dirNames(t, dir))
+				} else {
+					assert.Empty(t, dirNames(t, dir), "no final file and no temporary file")
+				}
+			})
+		}
+	}
+}
+
+func TestCheckOneJSONValue(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"a":[1,2,{"b":"c"}]}`:   "",
+		"  [1, 2]\n":              "",
+		`"a string"`:              "",
+		"":                        "it is empty",
+		" \n":                     "it is empty",
+		`{"a":[1,2`:               "cut short",
+		`{"a":"unterminated`:      "cut short",
+		`{"a":1}]`:                "more than whitespace follows it, from byte 7",
+		`{"a":1} {"b":2}`:         "more than whitespace follows it, from byte 7",
+		`{"a":1,}`:                "malformed",
+		`{"name":"Jane Doe", !!}`: "malformed",
+	} {
+		err := checkOneJSONValue(strings.NewReader(in))
+		if want == "" {
+			assert.NoError(t, err, "%q", in)
+			continue
+		}
+		if assert.Error(t, err, "%q", in) {
+			assert.Contains(t, err.Error(), want, "%q", in)
+			assert.NotContains(t, err.Error(), "Jane", "no content in the error")
+		}
+	}
 }

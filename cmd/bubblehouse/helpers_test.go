@@ -3,9 +3,12 @@ package main
 import (
 	"bytes"
 	"context"
+	"io"
+	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -29,6 +32,8 @@ type cli struct {
 	stdoutTTY bool
 	stderrTTY bool
 	now       func() time.Time
+	// wrapTransport is passed on to env.wrapTransport.
+	wrapTransport func(http.RoundTripper) http.RoundTripper
 }
 
 func newCLI(t *testing.T) *cli {
@@ -39,13 +44,14 @@ func (c *cli) run(args ...string) result {
 	c.t.Helper()
 	var out, errOut bytes.Buffer
 	code := runEnv(context.Background(), args, &env{
-		stdin:     strings.NewReader(c.stdin),
-		stdout:    &out,
-		stderr:    &errOut,
-		getenv:    func(k string) string { return c.vars[k] },
-		stdoutTTY: c.stdoutTTY,
-		stderrTTY: c.stderrTTY,
-		now:       c.now,
+		stdin:         strings.NewReader(c.stdin),
+		stdout:        &out,
+		stderr:        &errOut,
+		getenv:        func(k string) string { return c.vars[k] },
+		stdoutTTY:     c.stdoutTTY,
+		stderrTTY:     c.stderrTTY,
+		now:           c.now,
+		wrapTransport: c.wrapTransport,
 	})
 	return result{code: code, stdout: out.String(), stderr: errOut.String()}
 }
@@ -98,4 +104,39 @@ func dirNames(t *testing.T, dir string) []string {
 		names = append(names, e.Name())
 	}
 	return names
+}
+
+// recorder is an http.RoundTripper that keeps the body of every response
+// as it came off the wire, before the SDK reads it.
+type recorder struct {
+	next http.RoundTripper
+
+	mu     sync.Mutex
+	bodies [][]byte
+}
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	resp, err := r.next.RoundTrip(req)
+	if err != nil {
+		return nil, err
+	}
+	body, err := io.ReadAll(resp.Body)
+	_ = resp.Body.Close()
+	if err != nil {
+		return nil, err
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	r.mu.Lock()
+	r.bodies = append(r.bodies, body)
+	r.mu.Unlock()
+	return resp, nil
+}
+
+// only returns the one body recorded.
+func (r *recorder) only(t *testing.T) []byte {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	require.Len(t, r.bodies, 1)
+	return r.bodies[0]
 }

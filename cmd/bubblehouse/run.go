@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"strings"
 	"time"
@@ -32,6 +33,10 @@ type env struct {
 	stdoutTTY bool
 	stderrTTY bool
 	now       func() time.Time
+	// wrapTransport, when set, wraps the HTTP transport the command builds
+	// for the API, so that tests can record the bytes on the wire. It is
+	// nil outside tests.
+	wrapTransport func(http.RoundTripper) http.RoundTripper
 }
 
 // run is the whole command, minus the process: main passes it the real
@@ -139,6 +144,11 @@ func (a *app) main(ctx context.Context, args []string) error {
 	}
 	if cfs.NArg() > 0 {
 		return usagef(cmd.name, "unexpected argument %q", cfs.Arg(0))
+	}
+	// A negative limit is a typo, not a wish for no limit: refuse it rather
+	// than run a possibly long export with none.
+	if a.g.timeout < 0 {
+		return usagef("", "--timeout %v is negative; give a positive duration, or 0 for no limit", a.g.timeout)
 	}
 	if cmd.validate != nil {
 		if err := cmd.validate(&o); err != nil {

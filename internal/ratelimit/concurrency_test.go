@@ -63,12 +63,12 @@ func TestBucketsReserveInClockOrder(t *testing.T) {
 	b := NewBuckets(clk, Setting{Limit: 1, Burst: 5}, Setting{Limit: 1, Burst: 1}, Setting{Limit: 1, Burst: 1})
 	ctx := context.Background()
 	for range 5 {
-		require.NoError(t, b.Wait(ctx, 0, "", false))
+		require.NoError(t, b.Wait(ctx, 1, 0, "", false))
 	}
 
 	var passed atomic.Int64
 	wait := func() {
-		err := b.Wait(ctx, 0, "", false) // no waiting: only calls with a token pass
+		err := b.Wait(ctx, 1, 0, "", false) // no waiting: only calls with a token pass
 		var tooLong *TooLongError
 		switch {
 		case err == nil:

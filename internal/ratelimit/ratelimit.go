@@ -93,8 +93,9 @@ type Setting struct {
 
 // Buckets are a client's in-process limits: one token bucket for all its
 // calls, one per key (a customer), and one for a class of costly calls
-// (exports). The client's default limiter and redislimit's fallback are
-// both Buckets, so the two cannot drift apart.
+// (exports). They are the client's default limiter, which the root package
+// also exports (NewLocalLimiter) for redislimit's fallback, so the two
+// cannot drift apart.
 //
 // The reservations of all the buckets are made under one lock, so that
 // each limiter sees the times it is given in order: x/time/rate moves a
@@ -124,12 +125,13 @@ func NewBuckets(clk Clock, all, perKey, class Setting) *Buckets {
 	return b
 }
 
-// Wait takes one token from the client's bucket, from key's bucket unless
+// Wait takes n tokens from the client's bucket, from key's bucket unless
 // key is "", and from the class bucket when inClass, waiting for the
-// slowest. If that wait is longer than maxWait or ctx's deadline allows, it
-// takes nothing and returns a *TooLongError at once; if ctx ends during the
-// wait, the tokens are given back and ctx's error returned.
-func (b *Buckets) Wait(ctx context.Context, maxWait time.Duration, key string, inClass bool) error {
+// slowest. If that wait is longer than maxWait or ctx's deadline allows, or
+// n is more than a bucket's burst, it takes nothing and returns a
+// *TooLongError at once; if ctx ends during the wait, the tokens are given
+// back and ctx's error returned.
+func (b *Buckets) Wait(ctx context.Context, n int, maxWait time.Duration, key string, inClass bool) error {
 	var perKey, class *rate.Limiter
 	if key != "" {
 		perKey = b.perKey.Get(key, b.clk.Now())
@@ -137,20 +139,20 @@ func (b *Buckets) Wait(ctx context.Context, maxWait time.Duration, key string, i
 	if inClass {
 		class = b.class
 	}
-	return waitAll(ctx, &b.mu, b.clk, maxWait, []*rate.Limiter{b.all, perKey, class})
+	return waitAll(ctx, &b.mu, b.clk, n, maxWait, []*rate.Limiter{b.all, perKey, class})
 }
 
 // Keys returns how many keys hold a bucket (for tests and metrics).
 func (b *Buckets) Keys() int { return b.perKey.Len() }
 
-// waitAll takes one token from every non-nil limiter, making its
+// waitAll takes n tokens from every non-nil limiter, making its
 // reservations under mu.
-func waitAll(ctx context.Context, mu *sync.Mutex, clk Clock, maxWait time.Duration, lims []*rate.Limiter) error {
+func waitAll(ctx context.Context, mu *sync.Mutex, clk Clock, n int, maxWait time.Duration, lims []*rate.Limiter) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	mu.Lock()
-	delay, res, err := reserveAll(ctx, clk, maxWait, lims)
+	delay, res, err := reserveAll(ctx, clk, n, maxWait, lims)
 	mu.Unlock()
 	if err != nil || delay == 0 {
 		return err
@@ -164,9 +166,9 @@ func waitAll(ctx context.Context, mu *sync.Mutex, clk Clock, maxWait time.Durati
 	return nil
 }
 
-// reserveAll takes a reservation from every limiter and returns the
-// longest delay, or takes nothing when that delay does not fit.
-func reserveAll(ctx context.Context, clk Clock, maxWait time.Duration, lims []*rate.Limiter) (time.Duration, []*rate.Reservation, error) {
+// reserveAll reserves n tokens from every limiter and returns the longest
+// delay, or takes nothing when that delay does not fit.
+func reserveAll(ctx context.Context, clk Clock, n int, maxWait time.Duration, lims []*rate.Limiter) (time.Duration, []*rate.Reservation, error) {
 	now := clk.Now()
 	var rs [4]*rate.Reservation
 	res := rs[:0]
@@ -175,8 +177,8 @@ func reserveAll(ctx context.Context, clk Clock, maxWait time.Duration, lims []*r
 		if l == nil || l.Limit() == rate.Inf {
 			continue
 		}
-		r := l.ReserveN(now, 1)
-		if !r.OK() { // burst 0 with a finite limit: nothing can ever pass
+		r := l.ReserveN(now, n)
+		if !r.OK() { // n above the burst: it can never pass
 			cancelAll(res, now)
 			return 0, nil, &TooLongError{Wait: maxWait + 1}
 		}

@@ -167,7 +167,7 @@ func TestConcurrentLimiterAndGate(t *testing.T) {
 					t.Error(err)
 					return
 				}
-				if err := b.Wait(ctx, time.Second, key, false); err != nil {
+				if err := b.Wait(ctx, 1, time.Second, key, false); err != nil {
 					t.Error(err)
 					return
 				}
@@ -194,7 +194,7 @@ func waitGate(ctx context.Context, clk Clock, g *Gate, maxWait time.Duration, ke
 
 // waitFor is waitAll for limiters no other goroutine uses.
 func waitFor(ctx context.Context, clk Clock, maxWait time.Duration, lims ...*rate.Limiter) error {
-	return waitAll(ctx, new(sync.Mutex), clk, maxWait, lims)
+	return waitAll(ctx, new(sync.Mutex), clk, 1, maxWait, lims)
 }
 
 // TestBucketsTakeFromTheBucketsACallUses: every call pays the client's
@@ -206,17 +206,35 @@ func TestBucketsTakeFromTheBucketsACallUses(t *testing.T) {
 	b := NewBuckets(clk, Setting{Limit: 100, Burst: 3}, Setting{Limit: 1, Burst: 1}, Setting{Limit: 1, Burst: 1})
 	var tl *TooLongError
 
-	require.NoError(t, b.Wait(ctx, 0, "a", false))
-	require.ErrorAs(t, b.Wait(ctx, 0, "a", false), &tl, "a's bucket is empty")
-	require.NoError(t, b.Wait(ctx, 0, "b", true), "b has its own bucket; the class bucket is full")
-	require.ErrorAs(t, b.Wait(ctx, 0, "", true), &tl, "the class bucket is empty")
-	require.NoError(t, b.Wait(ctx, 0, "", false), "no key, not in the class: only the client's bucket")
-	require.ErrorAs(t, b.Wait(ctx, 0, "", false), &tl, "the client's burst of 3 is spent")
+	require.NoError(t, b.Wait(ctx, 1, 0, "a", false))
+	require.ErrorAs(t, b.Wait(ctx, 1, 0, "a", false), &tl, "a's bucket is empty")
+	require.NoError(t, b.Wait(ctx, 1, 0, "b", true), "b has its own bucket; the class bucket is full")
+	require.ErrorAs(t, b.Wait(ctx, 1, 0, "", true), &tl, "the class bucket is empty")
+	require.NoError(t, b.Wait(ctx, 1, 0, "", false), "no key, not in the class: only the client's bucket")
+	require.ErrorAs(t, b.Wait(ctx, 1, 0, "", false), &tl, "the client's burst of 3 is spent")
 	assert.Equal(t, 2, b.Keys())
 
 	off := NewBuckets(clk, Setting{Limit: rate.Inf}, Setting{Limit: rate.Inf}, Setting{Limit: rate.Inf})
 	for range 100 {
-		require.NoError(t, off.Wait(ctx, 0, "a", true))
+		require.NoError(t, off.Wait(ctx, 1, 0, "a", true))
 	}
 	assert.Equal(t, 0, off.Keys(), "no buckets are made when the limits are off")
+}
+
+// TestBucketsTakeN: an attempt of cost n takes n tokens from each bucket,
+// and one that costs more than a burst can never pass, so it is refused at
+// once, taking nothing.
+func TestBucketsTakeN(t *testing.T) {
+	clk := newFakeClock()
+	ctx := context.Background()
+	b := NewBuckets(clk, Setting{Limit: 10, Burst: 4}, Setting{Limit: 1, Burst: 3}, Setting{Limit: rate.Inf})
+	var tl *TooLongError
+
+	require.ErrorAs(t, b.Wait(ctx, 4, time.Hour, "a", false), &tl, "more than a's burst of 3")
+	require.NoError(t, b.Wait(ctx, 3, 0, "a", false), "the refusal took nothing")
+	require.ErrorAs(t, b.Wait(ctx, 1, 0, "a", false), &tl, "a's 3 tokens are spent")
+	require.NoError(t, b.Wait(ctx, 1, 0, "", false), "one of the client's 4 is left")
+	require.ErrorAs(t, b.Wait(ctx, 1, 0, "", false), &tl)
+	require.NoError(t, clk.Sleep(ctx, 200*time.Millisecond)) // two of the client's tokens back
+	require.NoError(t, b.Wait(ctx, 2, 0, "", false))
 }

@@ -6,15 +6,16 @@
 //	go run ./examples/redislimit                 # Redis on 127.0.0.1:6379
 //	go run ./examples/redislimit -redis host:port
 //
-// With Redis the two replicas make 10 calls a second between them. Without
-// it they say so and fall back to in-process limits, so each makes 10 a
-// second by itself: about twice as many in total.
+// With Redis the two replicas make 10 calls a second between them (after a
+// first burst of 5). Without it they say so and fall back to in-process
+// limits, so each makes 10 a second by itself: about twice as many in total.
 package main
 
 import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -30,20 +31,38 @@ import (
 )
 
 const (
-	limit           = 10 // calls a second, both replicas together
+	limit = 10 // calls a second, both replicas together
+	// burst calls may go at once. More than 1, so that a call that wakes a
+	// little late does not lose its slot.
+	burst           = 5
 	callsPerReplica = 15
 )
 
 func main() {
 	addr := flag.String("redis", envOr("REDIS_ADDR", "127.0.0.1:6379"), "Redis address")
 	flag.Parse()
-	if err := run(context.Background(), *addr); err != nil {
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if _, err := run(context.Background(), *addr, os.Stdout, logger); err != nil {
 		fmt.Fprintln(os.Stderr, "redislimit example:", err)
 		os.Exit(1)
 	}
 }
 
-func run(ctx context.Context, addr string) error {
+// result is what a run measured.
+type result struct {
+	shared  bool          // Redis answered, so the replicas shared the limit
+	calls   int64         // calls the stand-in for Bubblehouse received
+	elapsed time.Duration // from the first call to the end of the last
+}
+
+// rate is the calls a second after the first burst, which goes at once.
+func (r result) rate() float64 {
+	return float64(r.calls-burst) / r.elapsed.Seconds()
+}
+
+// run makes the two replicas' calls, telling out what happens; logger gets
+// the Limiters' log (the switch to the fallback when Redis is down).
+func run(ctx context.Context, addr string, out io.Writer, logger *slog.Logger) (result, error) {
 	var received atomic.Int64
 	api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		received.Add(1)
@@ -54,13 +73,12 @@ func run(ctx context.Context, addr string) error {
 
 	shared := reachable(ctx, addr)
 	if shared {
-		fmt.Printf("Redis at %s: the two replicas share one limit of %d calls/s.\n", addr, limit)
+		fmt.Fprintf(out, "Redis at %s: the two replicas share one limit of %d calls/s.\n", addr, limit)
 	} else {
-		fmt.Printf("No Redis reachable at %s: each replica falls back to its own in-process limit\n"+
+		fmt.Fprintf(out, "No Redis reachable at %s: each replica falls back to its own in-process limit\n"+
 			"of %d calls/s, so together they make about %d. Start redis-server to see them share it.\n", addr, limit, 2*limit)
 	}
 
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	// A fresh prefix per run, so that a previous run's buckets do not count.
 	prefix := fmt.Sprintf("bubblehouse-example:%d:", time.Now().UnixNano())
 	var replicas []*bubblehouse.Client
@@ -69,11 +87,11 @@ func run(ctx context.Context, addr string) error {
 		defer rdb.Close()
 		lim, err := redislimit.New(rdb,
 			redislimit.WithPrefix(prefix),
-			redislimit.WithRateLimit(limit, 1),
+			redislimit.WithRateLimit(limit, burst),
 			redislimit.WithLogger(logger.With("replica", i+1)),
 		)
 		if err != nil {
-			return err
+			return result{}, err
 		}
 		c, err := bubblehouse.NewClient("demo-shop",
 			bubblehouse.WithToken("demo-token"),
@@ -82,7 +100,7 @@ func run(ctx context.Context, addr string) error {
 			bubblehouse.WithCooldownStore(lim),
 		)
 		if err != nil {
-			return err
+			return result{}, err
 		}
 		replicas = append(replicas, c)
 	}
@@ -102,13 +120,12 @@ func run(ctx context.Context, addr string) error {
 	wg.Wait()
 	close(errs)
 	for err := range errs {
-		return err
+		return result{}, err
 	}
-	elapsed := time.Since(start)
-	n := received.Load()
-	fmt.Printf("%d calls in %v: %.1f calls/s in total (limit %d/s%s).\n",
-		n, elapsed.Round(10*time.Millisecond), float64(n-1)/elapsed.Seconds(), limit, map[bool]string{true: ", shared", false: " per replica"}[shared])
-	return nil
+	res := result{shared: shared, calls: received.Load(), elapsed: time.Since(start)}
+	fmt.Fprintf(out, "%d calls in %v: %.1f calls/s in total after the first %d (limit %d/s%s).\n",
+		res.calls, res.elapsed.Round(10*time.Millisecond), res.rate(), burst, limit, map[bool]string{true: ", shared", false: " per replica"}[shared])
+	return res, nil
 }
 
 // reachable reports whether Redis answers PING within a second.

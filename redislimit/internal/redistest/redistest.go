@@ -1,4 +1,7 @@
-package redislimit
+// Package redistest runs private redis-server processes for the tests of
+// the redislimit module and of its examples, so that each test gets a Redis
+// of its own, on a free loopback port, that it may kill, freeze or restart.
+package redistest
 
 import (
 	"bytes"
@@ -15,9 +18,9 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// redisServer is a redis-server child process on a free loopback port,
-// made for one test and stopped by its cleanup.
-type redisServer struct {
+// Server is a redis-server child process, made for one test and stopped by
+// its cleanup.
+type Server struct {
 	bin  string
 	port int
 	addr string
@@ -27,10 +30,10 @@ type redisServer struct {
 	out bytes.Buffer
 }
 
-// startRedis starts a private redis-server. Without the binary the test
-// is skipped, except under CI (CI set), where it fails: CI must install it
-// (ci.sh does).
-func startRedis(tb testing.TB) *redisServer {
+// Start starts a private redis-server. Without the binary the test is
+// skipped, except under CI (CI set), where it fails: CI must install it
+// (redislimit/ci.sh does).
+func Start(tb testing.TB) *Server {
 	tb.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -39,15 +42,18 @@ func startRedis(tb testing.TB) *redisServer {
 		}
 		tb.Skip("redis-server is not installed (apt-get install redis-server); skipping the Redis tests")
 	}
-	s := &redisServer{bin: bin, port: freePort(tb)}
+	s := &Server{bin: bin, port: FreePort(tb)}
 	s.addr = "127.0.0.1:" + strconv.Itoa(s.port)
-	s.start(tb)
-	tb.Cleanup(s.kill)
+	s.Restart(tb)
+	tb.Cleanup(s.Kill)
 	return s
 }
 
-// freePort returns a loopback port nothing listens on (at the time).
-func freePort(tb testing.TB) int {
+// Addr is the server's host:port.
+func (s *Server) Addr() string { return s.addr }
+
+// FreePort returns a loopback port nothing listens on (at the time).
+func FreePort(tb testing.TB) int {
 	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -58,8 +64,10 @@ func freePort(tb testing.TB) int {
 	return port
 }
 
-// start runs redis-server on s.port and waits until it answers PING.
-func (s *redisServer) start(tb testing.TB) {
+// Restart runs redis-server on the server's port, after Kill or for the
+// first time, and waits until it answers PING. It starts empty: nothing is
+// saved.
+func (s *Server) Restart(tb testing.TB) {
 	tb.Helper()
 	s.mu.Lock()
 	s.out.Reset()
@@ -84,15 +92,21 @@ func (s *redisServer) start(tb testing.TB) {
 			return
 		}
 		if time.Now().After(deadline) {
-			s.kill()
-			tb.Fatalf("redis-server on %s did not answer: %v\n%s", s.addr, err, s.out.String())
+			s.Kill()
+			tb.Fatalf("redis-server on %s did not answer: %v\n%s", s.addr, err, s.output())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
 }
 
-// kill stops the server at once, as a crash would.
-func (s *redisServer) kill() {
+func (s *Server) output() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.out.String()
+}
+
+// Kill stops the server at once, as a crash would.
+func (s *Server) Kill() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.cmd == nil {
@@ -104,9 +118,9 @@ func (s *redisServer) kill() {
 	s.cmd = nil
 }
 
-// pause freezes the server (SIGSTOP): connections stay open but nothing
-// answers, as with an overloaded Redis. resume thaws it.
-func (s *redisServer) pause(tb testing.TB) {
+// Pause freezes the server (SIGSTOP): connections stay open but nothing
+// answers, as with an overloaded Redis. Resume thaws it.
+func (s *Server) Pause(tb testing.TB) {
 	tb.Helper()
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -115,38 +129,12 @@ func (s *redisServer) pause(tb testing.TB) {
 	}
 }
 
-func (s *redisServer) resume(tb testing.TB) {
+// Resume thaws a server frozen by Pause.
+func (s *Server) Resume(tb testing.TB) {
 	tb.Helper()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if err := s.cmd.Process.Signal(syscall.SIGCONT); err != nil {
 		tb.Fatalf("resume redis-server: %v", err)
 	}
-}
-
-// client returns a go-redis client for addr, closed with the test, with
-// context timeouts on as New requires.
-func newRedisClient(tb testing.TB, addr string) *redis.Client {
-	tb.Helper()
-	rdb := redis.NewClient(&redis.Options{Addr: addr, ContextTimeoutEnabled: true})
-	tb.Cleanup(func() { _ = rdb.Close() })
-	return rdb
-}
-
-// syncBuffer is a log sink safe for concurrent writers.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
