@@ -8,7 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -18,34 +18,6 @@ import (
 	"github.com/stretchr/testify/require"
 	"golang.org/x/time/rate"
 )
-
-// captureStderr points os.Stderr at a pipe until the test ends, and returns
-// a function that restores it and returns what was written.
-func captureStderr(t *testing.T) func() string {
-	t.Helper()
-	r, w, err := os.Pipe()
-	require.NoError(t, err)
-	orig := os.Stderr
-	os.Stderr = w
-	var buf bytes.Buffer
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		_, _ = io.Copy(&buf, r)
-	}()
-	var once sync.Once
-	restore := func() string {
-		once.Do(func() {
-			os.Stderr = orig
-			_ = w.Close()
-			<-done
-			_ = r.Close()
-		})
-		return buf.String()
-	}
-	t.Cleanup(func() { restore() })
-	return restore
-}
 
 // insteadOfSigningKey makes a test client send a static token instead of
 // the signing key newTestClient gives it.
@@ -57,12 +29,14 @@ func insteadOfSigningKey(token string) Option {
 }
 
 // TestSecretsNeverLeak runs every error path the client has with sentinel
-// credentials and a debug-level logger, and checks that no credential, nor
-// any token the client minted, shows in an error (its text, %v, %+v, %#v),
-// in the client or signer printed, in a log line, or on stderr.
+// credentials, through clients with a debug-level logger and through
+// clients without one, and checks that no credential, nor any token the
+// client minted, shows in an error (its text, %v, %+v, %#v), in the client
+// or signer printed, or in a log line; and that nothing at all reaches file
+// descriptor 2, whatever logger a client has: the client is silent unless
+// given one, and never logs anywhere else. Not parallel: captureFD2 takes
+// the process's fd 2.
 func TestSecretsNeverLeak(t *testing.T) {
-	stderr := captureStderr(t)
-
 	secretB64 := sentinelSecret()
 	opaqueToken := "SENTINEL-TOKEN-opaque-0123456789"
 	enc := base64.RawURLEncoding
@@ -136,22 +110,29 @@ func TestSecretsNeverLeak(t *testing.T) {
 
 	var logBuf bytes.Buffer
 	logger := slog.New(slog.NewTextHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	sentinel := func(opts ...Option) *Client {
-		return newSentinelClient(t, srv.URL, append([]Option{WithLogger(logger), WithMaxWait(time.Second)}, opts...)...)
-	}
-	signing := sentinel(WithExportRateLimit(rate.Limit(0.001), 1), WithCustomerRateLimit(rate.Inf, 0))
-	// In order, each with limiters and cooldowns of its own: a client that
-	// shared the signing-key client's would find them spent by it, and send
-	// nothing.
-	clients := []struct {
+	type namedClient struct {
 		name string
 		c    *Client
-	}{
-		{"signing key", signing},
-		{"for customer", sentinel(WithExportRateLimit(rate.Limit(0.001), 1), WithCustomerRateLimit(rate.Inf, 0)).ForCustomer("cust-1")},
-		{"opaque token", sentinel(WithExportRateLimit(rate.Inf, 0), WithCustomerRateLimit(rate.Inf, 0), insteadOfSigningKey(opaqueToken))},
-		{"JWT token", sentinel(WithExportRateLimit(rate.Inf, 0), WithCustomerRateLimit(rate.Inf, 0), insteadOfSigningKey(jwtToken))},
 	}
+	// newClients makes the four kinds of client, each with limiters and
+	// cooldowns of its own: a client that shared another's would find them
+	// spent by it, and send nothing.
+	newClients := func(set string, extra ...Option) []namedClient {
+		mk := func(opts ...Option) *Client {
+			all := append([]Option{WithMaxWait(time.Second)}, extra...)
+			return newSentinelClient(t, srv.URL, append(all, opts...)...)
+		}
+		return []namedClient{
+			{set + "/signing key", mk(WithExportRateLimit(rate.Limit(0.001), 1), WithCustomerRateLimit(rate.Inf, 0))},
+			{set + "/for customer", mk(WithExportRateLimit(rate.Limit(0.001), 1), WithCustomerRateLimit(rate.Inf, 0)).ForCustomer("cust-1")},
+			{set + "/opaque token", mk(WithExportRateLimit(rate.Inf, 0), WithCustomerRateLimit(rate.Inf, 0), insteadOfSigningKey(opaqueToken))},
+			{set + "/JWT token", mk(WithExportRateLimit(rate.Inf, 0), WithCustomerRateLimit(rate.Inf, 0), insteadOfSigningKey(jwtToken))},
+		}
+	}
+	logged := newClients("logged", WithLogger(logger))
+	// The default: no WithLogger. These must write nothing anywhere.
+	silent := newClients("silent")
+	signing := logged[0].c
 
 	var errs []error
 	record := func(err error) {
@@ -161,8 +142,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	}
 	modes := []string{"401", "429", "502", "500", "400-text", "version", "404", "html", "null", "truncated",
 		"bad-time", "anonymous", "skew", "other-shop", "reset", "reset-body", "redirect", "429-long"}
-	for _, nc := range clients {
-		name, c := nc.name, nc.c
+	exercise := func(name string, c *Client) {
 		before := srv.hits.Load()
 		// Deadlines and cancellation, before "429-long" holds the client.
 		setMode("slow")
@@ -196,29 +176,39 @@ func TestSecretsNeverLeak(t *testing.T) {
 		record(err)
 		// Every mode reached the server at least once.
 		require.GreaterOrEqual(t, srv.hits.Load()-before, int64(len(modes)), "%s: calls were not sent", name)
-		t.Logf("%s: %v", name, c)
+	}
+	for _, nc := range append(slices.Clone(logged), silent...) {
+		out := captureFD2(t, func() { exercise(nc.name, nc.c) })
+		assert.Empty(t, out, "%s: the client wrote to fd 2", nc.name)
+		t.Logf("%s: %v", nc.name, nc.c)
 	}
 
-	// Connection refused.
-	refused := newSentinelClient(t, "http://"+closedPort(t), WithLogger(logger))
-	_, err := refused.Status2(context.Background())
-	record(err)
-	record(refused.Check(context.Background()))
-	// Configuration errors.
-	record(signing.ForCustomer("a/b").Check(context.Background()))
-	_, err = signing.Signer().CustomerToken("", time.Minute)
-	record(err)
-	_, err = NewClient("test-shop", WithSigningKey(sentinelKeyID, "SENTINEL-SECRET not base64!"))
-	record(err)
-	_, err = NewClient("test-shop", WithToken(opaqueToken), WithBaseURL("https://user:SENTINEL-TOKEN@example.com"))
-	record(err)
-	_, err = NewClient("test-shop", WithToken(opaqueToken), WithBaseURL("https://example.com/?token=SENTINEL-TOKEN"))
-	record(err)
-	_, err = NewClient("test-shop", WithToken(opaqueToken), WithSigningKey(sentinelKeyID, secretB64))
-	record(err)
-	_, err = NewSigner("test-shop", "", secretB64)
-	record(err)
-	require.Greater(t, len(errs), 100, "error paths exercised")
+	out := captureFD2(t, func() {
+		// Connection refused, with a logger and without.
+		for _, opts := range [][]Option{{WithLogger(logger)}, nil} {
+			refused := newSentinelClient(t, "http://"+closedPort(t), opts...)
+			_, err := refused.Status2(context.Background())
+			record(err)
+			record(refused.Check(context.Background()))
+		}
+		// Configuration errors.
+		record(signing.ForCustomer("a/b").Check(context.Background()))
+		record(silent[0].c.ForCustomer("a/b").Check(context.Background()))
+		_, err := signing.Signer().CustomerToken("", time.Minute)
+		record(err)
+		_, err = NewClient("test-shop", WithSigningKey(sentinelKeyID, "SENTINEL-SECRET not base64!"))
+		record(err)
+		_, err = NewClient("test-shop", WithToken(opaqueToken), WithBaseURL("https://user:SENTINEL-TOKEN@example.com"))
+		record(err)
+		_, err = NewClient("test-shop", WithToken(opaqueToken), WithBaseURL("https://example.com/?token=SENTINEL-TOKEN"))
+		record(err)
+		_, err = NewClient("test-shop", WithToken(opaqueToken), WithSigningKey(sentinelKeyID, secretB64))
+		record(err)
+		_, err = NewSigner("test-shop", "", secretB64)
+		record(err)
+	})
+	assert.Empty(t, out, "refused connections and configuration errors wrote to fd 2")
+	require.Greater(t, len(errs), 200, "error paths exercised")
 
 	mu.Lock()
 	forbidden := []string{"SENTINEL-SECRET", "SENTINEL-TOKEN", secretB64, strings.TrimRight(secretB64, "=")}
@@ -246,9 +236,9 @@ func TestSecretsNeverLeak(t *testing.T) {
 		}
 	}
 	signer := signing.Signer()
-	logger.Info("printing", "client", signing, "customer_client", clients[1].c, "signer", signer,
-		"opaque", clients[2].c, "jwt", clients[3].c)
-	for _, nc := range clients {
+	logger.Info("printing", "client", signing, "customer_client", logged[1].c, "signer", signer,
+		"opaque", logged[2].c, "jwt", logged[3].c)
+	for _, nc := range append(slices.Clone(logged), silent...) {
 		for _, verb := range []string{"%v", "%+v", "%#v", "%s"} {
 			checkClean(nc.name+" client "+verb, fmt.Sprintf(verb, nc.c))
 		}
@@ -260,5 +250,4 @@ func TestSecretsNeverLeak(t *testing.T) {
 	for _, line := range strings.Split(logBuf.String(), "\n") {
 		checkClean("log line", line)
 	}
-	assert.Empty(t, stderr(), "the client wrote to stderr")
 }

@@ -3,9 +3,10 @@ package ratelimit
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
-	"sync/atomic"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -144,40 +145,116 @@ func TestGate(t *testing.T) {
 	assert.Equal(t, time.Minute, tl.Wait)
 }
 
-// TestConcurrentLimiterAndGate runs many goroutines through the shared
-// structures; -race checks the locking, the counts check the limits.
+// TestConcurrentLimiterAndGate runs 64 goroutines through shared buckets
+// and a gate, for 8 keys, and checks every key's admissions against its
+// limit: no more than rate*elapsed+burst may have passed at any moment.
+// -race checks the locking. It runs in a synctest bubble, whose clock
+// (read by RealClock) is fake and moves only when every goroutine waits,
+// so the check is exact however loaded the machine, and the 1.55 s of
+// limited calls take no real time.
 func TestConcurrentLimiterAndGate(t *testing.T) {
-	b := NewBuckets(RealClock{}, Setting{Limit: 2000, Burst: 50}, Setting{Limit: 1000, Burst: 10}, Setting{Limit: rate.Inf})
-	g := NewGate()
-	var passed atomic.Int64
-	var wg sync.WaitGroup
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	defer cancel()
-	for i := 0; i < 64; i++ {
-		wg.Add(1)
-		go func(i int) {
-			defer wg.Done()
-			key := fmt.Sprint("c", i%8)
-			for j := 0; j < 20; j++ {
-				now := time.Now()
-				if j == 5 && i%8 == 0 {
-					g.Extend(key, now.Add(20*time.Millisecond), now)
+	const (
+		keys, perKey, calls = 8, 8, 20 // perKey goroutines for each key, calls each
+		// The keys' limits together (800/s) are under the client's, so
+		// each key's is the one that binds.
+		keyRate, keyBurst = 100, 5
+		allRate, allBurst = 1000, 50
+	)
+	for _, tc := range []struct {
+		name string
+		all  Setting
+	}{
+		// A Client's default: no client-wide limit. Then a key's
+		// admissions keep to its limit in every interval, not only
+		// since the start.
+		{"client limit off", Setting{Limit: rate.Inf}},
+		// With one, a call the client's bucket holds past the moment its
+		// key's token was due is admitted later than that token was
+		// spent, and may bunch up with the key's next calls: a key can
+		// briefly see more than its burst, so only the count since the
+		// start is checked.
+		{"client limit on", Setting{Limit: allRate, Burst: allBurst}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				b := NewBuckets(RealClock{}, tc.all, Setting{Limit: keyRate, Burst: keyBurst}, Setting{Limit: rate.Inf})
+				g := NewGate()
+				ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+				defer cancel()
+				var mu sync.Mutex
+				admitted := map[string][]time.Time{}
+				start := time.Now()
+				var wg sync.WaitGroup
+				for i := range keys * perKey {
+					wg.Go(func() {
+						key := fmt.Sprint("c", i%keys)
+						for j := range calls {
+							now := time.Now()
+							if j == 5 && i%keys == 0 {
+								g.Extend(key, now.Add(20*time.Millisecond), now)
+							}
+							if err := waitGate(ctx, RealClock{}, g, time.Second, key); err != nil {
+								t.Error(err)
+								return
+							}
+							if err := b.Wait(ctx, 1, time.Second, key, false); err != nil {
+								t.Error(err)
+								return
+							}
+							at := time.Now()
+							mu.Lock()
+							admitted[key] = append(admitted[key], at)
+							mu.Unlock()
+						}
+					})
 				}
-				if err := waitGate(ctx, RealClock{}, g, time.Second, key); err != nil {
-					t.Error(err)
-					return
+				wg.Wait()
+				elapsed := time.Since(start)
+
+				assert.Equal(t, keys, b.Keys())
+				var all []time.Time
+				for key, times := range admitted {
+					assert.Len(t, times, perKey*calls, key)
+					from := []time.Time{start}
+					if tc.all.Limit == rate.Inf {
+						from = times
+					}
+					checkRate(t, key, times, from, keyRate, keyBurst)
+					all = append(all, times...)
 				}
-				if err := b.Wait(ctx, 1, time.Second, key, false); err != nil {
-					t.Error(err)
-					return
+				if tc.all.Limit != rate.Inf {
+					checkRate(t, "the client", all, []time.Time{start}, tc.all.Limit, tc.all.Burst)
 				}
-				passed.Add(1)
-			}
-		}(i)
+				// Nor are calls held longer than the keys' limit needs: 155
+				// calls after the burst at 100/s, and a little for the
+				// cooldown.
+				t.Logf("%d calls in %v of fake time", len(all), elapsed)
+				assert.LessOrEqual(t, elapsed, time.Duration(float64(perKey*calls-keyBurst)/keyRate*float64(time.Second))+50*time.Millisecond)
+			})
+		})
 	}
-	wg.Wait()
-	assert.Equal(t, int64(64*20), passed.Load())
-	assert.Equal(t, 8, b.Keys())
+}
+
+// checkRate fails t if, in an interval from one of from to one of times,
+// more of times fall than limit*interval + burst allows.
+func checkRate(t *testing.T, what string, times, from []time.Time, limit rate.Limit, burst int) {
+	t.Helper()
+	times = slices.Clone(times)
+	slices.SortFunc(times, time.Time.Compare)
+	for _, f := range from {
+		n := 0
+		for _, at := range times {
+			if at.Before(f) {
+				continue
+			}
+			n++
+			// A little slack for x/time/rate's floating-point token count.
+			if allowed := float64(limit)*at.Sub(f).Seconds() + float64(burst) + 1e-6; float64(n) > allowed {
+				t.Errorf("%s: %d admissions in %v, more than %v/s with a burst of %d allows", what, n, at.Sub(f), limit, burst)
+				return
+			}
+		}
+	}
 }
 
 // waitGate waits out the latest cooldown of keys in g, as the client does
