@@ -60,6 +60,14 @@ func (c *Client) ExportCustomerData1(ctx context.Context, in *ExportCustomerData
 // Once writing has begun a failure is not retried, since a retry would write
 // the start again: the call returns an *ExportError holding how many bytes
 // w accepted, and w should be discarded.
+//
+// A body cut off is an error even where HTTP cannot tell (a server that
+// ends the body by closing the connection, with no Content-Length and no
+// chunked framing): an export that does not end with the bracket closing
+// its opening one fails with an *ExportError wrapping io.ErrUnexpectedEOF.
+// That check costs nothing per byte, so it misses a cut that falls just
+// after a nested object or array closes; a caller that must be sure can
+// decode the saved file once, as cmd/bubblehouse does before it keeps one.
 func (c *Client) ExportCustomerData1To(ctx context.Context, in *ExportCustomerData1Input, w io.Writer) (int64, error) {
 	if w == nil {
 		return 0, errors.New("bubblehouse: ExportCustomerData1To: nil writer")
@@ -101,7 +109,8 @@ type streamSink struct {
 const exportPeek = 512
 
 func (s *streamSink) consume(resp *http.Response) error {
-	br := bufio.NewReaderSize(resp.Body, 32<<10)
+	tail := &lastByteReader{r: resp.Body}
+	br := bufio.NewReaderSize(tail, 32<<10)
 	head, err := br.Peek(exportPeek)
 	if err != nil && !errors.Is(err, io.EOF) {
 		// Nothing has been written yet, so a retry cannot duplicate output.
@@ -110,21 +119,63 @@ func (s *streamSink) consume(resp *http.Response) error {
 	if !looksLikeJSON(head) {
 		return retry.Permanent(&DecodeError{Endpoint: s.name, StatusCode: resp.StatusCode, ContentType: resp.Header.Get("Content-Type"), Size: int64(len(head)), Err: errNotJSON})
 	}
+	closer := closerOf(head) // before WriteTo, which reuses head's bytes
 	n, err := br.WriteTo(s.w)
 	s.n = n
+	if err == nil && tail.last != closer {
+		err = errExportUnterminated
+	}
 	if err != nil {
 		return retry.Permanent(&ExportError{Written: n, Err: err})
 	}
 	return nil
 }
 
+// errExportUnterminated is an export body that ended before the JSON value
+// it opened was closed.
+var errExportUnterminated = fmt.Errorf("the body ends before the JSON value it opens is closed: %w", io.ErrUnexpectedEOF)
+
+// lastByteReader remembers the last byte other than JSON whitespace that
+// passed through it: a look at the end of each read, not at every byte.
+type lastByteReader struct {
+	r    io.Reader
+	last byte
+}
+
+func (l *lastByteReader) Read(p []byte) (int, error) {
+	n, err := l.r.Read(p)
+	for i := n - 1; i >= 0; i-- {
+		if b := p[i]; !isJSONSpace(b) {
+			l.last = b
+			break
+		}
+	}
+	return n, err
+}
+
+// closerOf returns the bracket that closes the JSON value head opens (head
+// has passed looksLikeJSON).
+func closerOf(head []byte) byte {
+	for _, b := range head {
+		switch b {
+		case '{':
+			return '}'
+		case '[':
+			return ']'
+		}
+	}
+	return 0
+}
+
+func isJSONSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\r' || b == '\n' }
+
 // looksLikeJSON reports whether the start of a body opens a JSON value.
 func looksLikeJSON(head []byte) bool {
 	for _, b := range head {
-		switch b {
-		case ' ', '\t', '\r', '\n':
+		switch {
+		case isJSONSpace(b):
 			continue
-		case '{', '[':
+		case b == '{', b == '[':
 			return true
 		default:
 			return false

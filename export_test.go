@@ -155,3 +155,66 @@ func TestExportStreamCutBeforeWritingIsRetried(t *testing.T) {
 	assert.Equal(t, doc, out.String(), "the cut first answer left nothing in w")
 	assert.Equal(t, 2, srv.count())
 }
+
+// TestExportCutWithoutFramingIsAnError: a server that ends the body by
+// closing the connection (no Content-Length, no chunked encoding) gives
+// HTTP nothing to notice a cut by. The export must still not read as
+// complete when it stops before its JSON value is closed; a complete one,
+// trailing whitespace and all, still succeeds.
+func TestExportCutWithoutFramingIsAnError(t *testing.T) {
+	const doc = `{"customer":{"email":"alice@example.com"},"events":[{"pts_delta":25},{"pts_delta":-10}]}` + "\n \t"
+	for _, tt := range []struct {
+		name string
+		body string
+		ok   bool
+	}{
+		{"complete", doc, true},
+		{"complete array", `[{"a":1},{"b":[2]}]`, true},
+		// Longer than the client's read buffer, so the bytes it peeked at
+		// are overwritten before the end is checked.
+		{"complete, larger than the buffer", `{"pad":"` + strings.Repeat("x", 100<<10) + `"}`, true},
+		{"cut mid-string", doc[:len(`{"customer":{"email":"ali`)], false},
+		{"cut after a value", doc[:len(`{"customer":{"email":"alice@example.com"},`)], false},
+		{"cut after a nested array", doc[:strings.Index(doc, "]")+1], false},
+		{"cut before the last brace", strings.TrimRight(doc, "\n \t}"), false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := newRawServer(t, func(w http.ResponseWriter, _ *http.Request, _ int) {
+				conn, buf, err := http.NewResponseController(w).Hijack()
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				defer conn.Close()
+				_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n" + tt.body)
+				_ = buf.Flush()
+			})
+			c := newTestClient(t, srv)
+			// A bytes.Buffer is an io.ReaderFrom, which bufio copies to
+			// differently from a plain writer: check both.
+			for i, w := range []interface {
+				io.Writer
+				String() string
+			}{&bytes.Buffer{}, &plainWriter{}} {
+				n, err := c.ExportCustomerData1To(context.Background(), &ExportCustomerData1Input{Customer: ByShopID("c-1")}, w)
+				assert.Equal(t, int64(len(tt.body)), n, "every byte is written either way")
+				assert.Equal(t, tt.body, w.String())
+				assert.Equal(t, i+1, srv.count(), "never retried: bytes reached the writer")
+				if tt.ok {
+					require.NoError(t, err)
+					continue
+				}
+				var expErr *ExportError
+				require.ErrorAs(t, err, &expErr)
+				assert.Equal(t, n, expErr.Written)
+				assert.ErrorIs(t, err, io.ErrUnexpectedEOF)
+			}
+		})
+	}
+}
+
+// plainWriter is a writer with no ReadFrom.
+type plainWriter struct{ b strings.Builder }
+
+func (p *plainWriter) Write(b []byte) (int, error) { return p.b.Write(b) }
+func (p *plainWriter) String() string              { return p.b.String() }
