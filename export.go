@@ -131,9 +131,10 @@ func (s *streamSink) consume(resp *http.Response) error {
 	return nil
 }
 
-// errExportUnterminated is an export body that ended before the JSON value
-// it opened was closed.
-var errExportUnterminated = fmt.Errorf("the body ends before the JSON value it opens is closed: %w", io.ErrUnexpectedEOF)
+// errExportUnterminated is an export body whose last byte other than
+// whitespace does not close the JSON value it opened: it was cut short (or
+// something follows the value).
+var errExportUnterminated = fmt.Errorf("the body does not end with the bracket that closes its JSON value, so it was cut short: %w", io.ErrUnexpectedEOF)
 
 // lastByteReader remembers the last byte other than JSON whitespace that
 // passed through it: a look at the end of each read, not at every byte.

@@ -142,14 +142,7 @@ func TestExportCutMidBody(t *testing.T) {
 			requireOneLine(t, r.stderr)
 			assert.Contains(t, r.stderr, fmt.Sprintf("export failed after %d bytes", cutAt))
 			assert.Contains(t, r.stderr, out+" was not written")
-			if existing {
-				got, err := os.ReadFile(out)
-				require.NoError(t, err)
-				assert.Equal(t, "the previous export", string(got))
-				assert.Equal(t, []string{"takeout.json"}, dirNames(t, dir))
-			} else {
-				assert.Empty(t, dirNames(t, dir), "no final file and no temporary file")
-			}
+			assertNothingLanded(t, dir, out, existing)
 			assert.Equal(t, 1, countExports(f.srv), "a cut after bytes were written is not retried")
 		})
 	}
@@ -258,21 +251,30 @@ func closeDelimited(t *testing.T, body []byte) *httptest.Server {
 	return s
 }
 
-// A body cut without HTTP framing reads as a success to the SDK, so the
-// command checks that the file holds one complete JSON value before giving
-// it its name: a truncated export never lands as a complete one.
+// A body cut without HTTP framing is caught by the SDK when it stops
+// anywhere but just after a nested value closes, or when its last byte is
+// not its closing bracket; the command checks that the file holds one
+// complete JSON value before giving it its name, which catches the rest: a
+// truncated export never lands as a complete one.
 func TestExportChecksTheJSONIsComplete(t *testing.T) {
+	const (
+		sdkUnterminated = "the body does not end with the bracket that closes its JSON value"
+		cliIncomplete   = "the answer is not one complete JSON value: "
+	)
 	body := bigExport()
 	tests := []struct {
 		name string
 		body []byte
 		msg  string // in stderr; "" for success
 	}{
-		{"cut mid-body", body[:100_000], "it stops inside the value, so the answer was cut short"},
-		{"cut inside a string", body[:len(body)-20], "the answer was cut short"},
-		{"cut after a full element", []byte(`{"customer":"big","history":[{"n":0}`), "the answer was cut short"},
-		{"a second value follows", append(append([]byte(nil), body...), `{"n":1}`...), "more than whitespace follows it, from byte " + strconv.Itoa(len(body))},
-		{"garbage follows", append(append([]byte(nil), body...), "\n<html>"...), "more than whitespace follows it"},
+		// The SDK's own check: the last byte does not close the value.
+		{"cut mid-body", body[:100_000], sdkUnterminated},
+		{"cut inside a string", body[:len(body)-20], sdkUnterminated},
+		{"garbage follows", append(append([]byte(nil), body...), "\n<html>"...), sdkUnterminated},
+		// The command's: the last byte is a closing bracket, but not the
+		// value's own.
+		{"cut after a full element", []byte(`{"customer":"big","history":[{"n":0}`), cliIncomplete + "it stops inside the value, so the answer was cut short"},
+		{"a second value follows", append(append([]byte(nil), body...), `{"n":1}`...), cliIncomplete + "more than whitespace follows it, from byte " + strconv.Itoa(len(body))},
 		{"complete, with whitespace after it", append(append([]byte(nil), body...), " \r\n\t\n"...), ""},
 	}
 	f := newFixture(t)
@@ -301,18 +303,10 @@ func TestExportChecksTheJSONIsComplete(t *testing.T) {
 				assert.Equal(t, exitError, r.code)
 				assert.Empty(t, r.stdout)
 				requireOneLine(t, r.stderr)
-				assert.Contains(t, r.stderr, fmt.Sprintf("bubblehouse export: export failed after %d bytes: the answer is not one complete JSON value: ", len(tt.body)))
-				assert.Contains(t, r.stderr, tt.msg)
+				assert.Contains(t, r.stderr, fmt.Sprintf("bubblehouse export: export failed after %d bytes: %s", len(tt.body), tt.msg))
 				assert.Contains(t, r.stderr, out+" was not written")
 				assert.NotContains(t, r.stderr, "an entry of the export", "no content of the export in the error")
-				if existing {
-					got, err := os.ReadFile(out)
-					require.NoError(t, err)
-					assert.Equal(t, "the previous export", string(got))
-					assert.Equal(t, []string{"takeout.json"}, dirNames(t, dir))
-				} else {
-					assert.Empty(t, dirNames(t, dir), "no final file and no temporary file")
-				}
+				assertNothingLanded(t, dir, out, existing)
 			})
 		}
 	}
@@ -342,4 +336,18 @@ func TestCheckOneJSONValue(t *testing.T) {
 			assert.NotContains(t, err.Error(), "Jane", "no content in the error")
 		}
 	}
+}
+
+// assertNothingLanded checks that a failed export left dir as it was: the
+// previous export at out when there was one, and no temporary file.
+func assertNothingLanded(t *testing.T, dir, out string, existing bool) {
+	t.Helper()
+	if !existing {
+		assert.Empty(t, dirNames(t, dir), "no final file and no temporary file")
+		return
+	}
+	got, err := os.ReadFile(out)
+	require.NoError(t, err)
+	assert.Equal(t, "the previous export", string(got))
+	assert.Equal(t, []string{filepath.Base(out)}, dirNames(t, dir))
 }
