@@ -124,10 +124,11 @@ func (a *app) exportToFile(ctx context.Context, c *bubblehouse.Client, in *bubbl
 
 // checkOneJSONValue reads f from its start and reports whether it holds
 // exactly one complete JSON value with nothing but whitespace after it. The
-// SDK cannot always tell a cut answer from a whole one: a body that ends
-// without HTTP framing (no Content-Length, not chunked, the connection
-// simply closed) reads as complete wherever it stops. But a cut JSON value
-// is not a value, so this is checked before the export gets its name. The
+// SDK cannot always tell a cut answer from a whole one: for a body that
+// ends without HTTP framing (no Content-Length, not chunked, the connection
+// simply closed) it checks only that the last byte closes the value, so a
+// cut just after a nested value closes reads as complete. But a cut JSON
+// value is not a value, so this is checked before the export gets its name. The
 // tokens are walked rather than decoded, so memory does not grow with the
 // export (only with its longest string and its depth). Errors give byte
 // offsets, never content: an export is personal data.
