@@ -404,7 +404,7 @@ func (st *callState) finish(ctx context.Context, resp *http.Response, err error)
 		apiErr.RetryAfter = d.RetryAfter
 		// The server asked for a wait this call will not make: to the
 		// caller that is a rate limit, whatever the status.
-		apiErr.waitRefused = d.WaitRefused()
+		apiErr.waitRefused = d.RetryAfterRefused
 	} else if resp.StatusCode == http.StatusTooManyRequests {
 		apiErr.RetryAfter = d.Wait
 	}

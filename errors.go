@@ -62,11 +62,13 @@ var (
 	// ErrRateLimitExceeded (429): over Bubblehouse's rate limit, or over the
 	// client's own limits for long enough that waiting would not fit the
 	// call's deadline or WithMaxWait. Any 429 answer matches it, whatever its
-	// body says, and so does any other answer whose Retry-After is longer
-	// than WithMaxWait or would pass the deadline (a 503 with Retry-After:
-	// 60, say): the *APIError keeps that answer's StatusCode and ID, with
-	// RetryAfter set. A backoff of the client's own that does not fit (no
-	// Retry-After) returns the last answer's error as it is.
+	// body says, and so does an answer of a status the client retries (500,
+	// 502, 503, 504) whose Retry-After is longer than WithMaxWait or would
+	// pass the deadline (a 503 with Retry-After: 60, say), on whichever
+	// attempt it came: the *APIError keeps that answer's StatusCode and ID,
+	// with RetryAfter set. A backoff of the client's own that does not fit
+	// (no Retry-After, or Retry-After: 0) returns the last answer's error as
+	// it is.
 	ErrRateLimitExceeded error = &idError{IDRateLimitExceeded, 429, "over the rate limit"}
 	// ErrObsoleteGlobalAPIVersion (400): the API version is no longer supported.
 	ErrObsoleteGlobalAPIVersion error = &idError{IDObsoleteGlobalAPIVersion, 400, "the global API version is no longer supported"}

@@ -407,6 +407,26 @@ func TestFaults(t *testing.T) {
 			maxElapsed: 500 * time.Millisecond,
 		},
 		{
+			// With no retries at all the Retry-After is still refused, so
+			// the error matches as it does with retries left.
+			name:       "503 with Retry-After beyond MaxWait and no retries",
+			serve:      reply(503, `{"id":"unavailable"}`, "Retry-After", "60"),
+			opts:       []Option{WithMaxRetries(0)},
+			attempts:   1,
+			check:      isAPIError(503, "unavailable", matches(ErrRateLimitExceeded), retryAfter(time.Minute)),
+			maxElapsed: quick,
+		},
+		{
+			// A Retry-After of 0 asks for no wait: a backoff of the client's
+			// own that does not fit WithMaxWait(0) is no refused wait.
+			name:       "503 with Retry-After 0 and no wait allowed",
+			serve:      reply(503, `{"id":"unavailable"}`, "Retry-After", "0"),
+			opts:       []Option{WithMaxWait(0)},
+			attempts:   1,
+			check:      isAPIError(503, "unavailable", retryAfter(0), matchesNot(ErrRateLimitExceeded)),
+			maxElapsed: quick,
+		},
+		{
 			// A backoff of the client's own that does not fit is no sign of
 			// a rate limit: the last answer's error, as it is.
 			name:       "503 whose own backoff is longer than MaxWait",

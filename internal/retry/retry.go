@@ -98,12 +98,11 @@ type Decision struct {
 	HasRetryAfter bool
 	// Reason says why; the client logs it.
 	Reason Reason
-}
-
-// WaitRefused reports whether the attempt was not retried only because the
-// wait did not fit: longer than MaxWait, or past the context's deadline.
-func (d Decision) WaitRefused() bool {
-	return d.Reason == ReasonTooLong || d.Reason == ReasonPastDeadline
+	// RetryAfterRefused is set for a retryable answer whose Retry-After
+	// (above zero) is longer than MaxWait or would pass the deadline: the
+	// server asked for a wait the call will not make, whatever else
+	// decided the attempt (retries left or not, the client's own jitter).
+	RetryAfterRefused bool
 }
 
 // Decide returns the verdict on an attempt. now is the current time and
@@ -143,6 +142,9 @@ func (p Policy) Decide(o Outcome, now, deadline time.Time, jitter func() float64
 		return d
 	}
 
+	if d.HasRetryAfter && d.RetryAfter > 0 {
+		d.RetryAfterRefused = d.RetryAfter > p.MaxWait || (!deadline.IsZero() && now.Add(d.RetryAfter).After(deadline))
+	}
 	if o.Attempt > p.MaxRetries {
 		d.Reason = ReasonExhausted
 		d.Wait = p.wait(o, d, jitter)

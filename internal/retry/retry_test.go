@@ -101,12 +101,24 @@ func TestDecideTable(t *testing.T) {
 		{name: "429 Retry-After negative ignored", o: Outcome{Attempt: 1, StatusCode: 429, Header: hdr("Retry-After", "-5")}, jitter: 0,
 			cooldown: time.Second, want: Decision{Retry: true, Wait: time.Second, Reason: ReasonRetryStatus}},
 		{name: "429 Retry-After beyond MaxWait fails fast", o: Outcome{Attempt: 1, StatusCode: 429, Header: hdr("Retry-After", "60")}, jitter: 0,
-			cooldown: time.Minute, want: Decision{Wait: time.Minute, RetryAfter: time.Minute, HasRetryAfter: true, Reason: ReasonTooLong}},
+			cooldown: time.Minute, want: Decision{Wait: time.Minute, RetryAfter: time.Minute, HasRetryAfter: true, Reason: ReasonTooLong, RetryAfterRefused: true}},
 		{name: "429 Retry-After huge is clamped, fails fast", o: Outcome{Attempt: 1, StatusCode: 429, Header: hdr("Retry-After", "99999999999999999999999")}, jitter: 0,
-			cooldown: MaxCooldown, want: Decision{Wait: maxRetryAfter, RetryAfter: maxRetryAfter, HasRetryAfter: true, Reason: ReasonTooLong}},
+			cooldown: MaxCooldown, want: Decision{Wait: maxRetryAfter, RetryAfter: maxRetryAfter, HasRetryAfter: true, Reason: ReasonTooLong, RetryAfterRefused: true}},
 		{name: "wait past the deadline fails fast", o: Outcome{Attempt: 1, StatusCode: 429, Header: hdr("Retry-After", "2")}, jitter: 0,
 			deadline: t0.Add(time.Second),
-			cooldown: 2 * time.Second, want: Decision{Wait: 2 * time.Second, RetryAfter: 2 * time.Second, HasRetryAfter: true, Reason: ReasonPastDeadline}},
+			cooldown: 2 * time.Second, want: Decision{Wait: 2 * time.Second, RetryAfter: 2 * time.Second, HasRetryAfter: true, Reason: ReasonPastDeadline, RetryAfterRefused: true}},
+		// The server's Retry-After decides whether it was refused, not the
+		// reason the attempt ended with.
+		{name: "503 Retry-After beyond MaxWait on the last attempt is still refused", o: Outcome{Attempt: 4, StatusCode: 503, Header: hdr("Retry-After", "60")}, jitter: 0,
+			want: Decision{Wait: time.Minute, RetryAfter: time.Minute, HasRetryAfter: true, Reason: ReasonExhausted, RetryAfterRefused: true}},
+		{name: "503 Retry-After beyond MaxWait with no retries is still refused", o: Outcome{Attempt: 1, StatusCode: 503, Header: hdr("Retry-After", "60")}, jitter: 0,
+			policy: func(p *Policy) { p.MaxRetries = 0 },
+			want:   Decision{Wait: time.Minute, RetryAfter: time.Minute, HasRetryAfter: true, Reason: ReasonExhausted, RetryAfterRefused: true}},
+		{name: "503 Retry-After 0 is no refused wait, even when the client's backoff does not fit", o: Outcome{Attempt: 1, StatusCode: 503, Header: hdr("Retry-After", "0")}, jitter: 0.5,
+			policy: func(p *Policy) { p.MaxWait = 0 },
+			want:   Decision{Wait: 125 * time.Millisecond, HasRetryAfter: true, Reason: ReasonTooLong}},
+		{name: "400 with a Retry-After is not a refused wait", o: Outcome{Attempt: 1, StatusCode: 400, Header: hdr("Retry-After", "60")},
+			want: Decision{RetryAfter: time.Minute, HasRetryAfter: true, Reason: ReasonNotRetryable}},
 		{name: "wait within the deadline retries", o: Outcome{Attempt: 1, StatusCode: 503}, jitter: 0.5,
 			deadline: t0.Add(time.Second),
 			want:     Decision{Retry: true, Wait: 125 * time.Millisecond, Reason: ReasonRetryStatus}},
@@ -183,17 +195,4 @@ func TestRetryableError(t *testing.T) {
 	refused := &url.Error{Op: "Post", URL: "https://x", Err: &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED}}
 	assert.True(t, RetryableError(refused))
 	assert.False(t, RetryableError(&url.Error{Op: "Post", URL: "https://x", Err: errors.New("http: server gave HTTP response to HTTPS client")}))
-}
-
-// TestWaitRefused: only a wait that did not fit counts as refused; the
-// client makes such an answer match ErrRateLimitExceeded when the server
-// asked for the wait.
-func TestWaitRefused(t *testing.T) {
-	for r, want := range map[Reason]bool{
-		ReasonTooLong: true, ReasonPastDeadline: true,
-		ReasonSuccess: false, ReasonNotRetryable: false, ReasonExhausted: false, ReasonContextDone: false,
-		ReasonRetryStatus: false, ReasonRetryNetwork: false, ReasonRetryBodyRead: false,
-	} {
-		assert.Equal(t, want, Decision{Reason: r}.WaitRefused(), "%s", r)
-	}
 }
