@@ -295,7 +295,7 @@ func limitOption(name string, r rate.Limit, burst int, set func(*settings, ratel
 
 // WithLimiter replaces the client's in-process rate limiter, for example
 // with one shared by every replica of a service, or with one from
-// NewLocalLimiter shared by several clients in this process. The
+// NewLocalLimiter shared by several clients of this shop in this process. The
 // With*RateLimit options then have no effect.
 func WithLimiter(l Limiter) Option {
 	return func(s *settings) error {
@@ -309,7 +309,8 @@ func WithLimiter(l Limiter) Option {
 
 // WithCooldownStore replaces the in-process record of 429 cooldowns, for
 // example with one shared by every replica of a service, or with one from
-// NewLocalCooldownStore shared by several clients in this process.
+// NewLocalCooldownStore shared by several clients of this shop in this
+// process.
 func WithCooldownStore(cs CooldownStore) Option {
 	return func(s *settings) error {
 		if cs == nil {

@@ -324,6 +324,13 @@ func TestDefaultsAreHTTPS(t *testing.T) {
 func TestDefaultTransportRefusesTLSBelow12(t *testing.T) {
 	require.NotNil(t, newTransport().TLSClientConfig)
 	assert.GreaterOrEqual(t, newTransport().TLSClientConfig.MinVersion, uint16(tls.VersionTLS12))
+	// And a client given no WithHTTPClient uses that transport.
+	c, err := NewClient(testShop, WithSigningKey(testKeyID, testSecret()))
+	require.NoError(t, err)
+	tr, ok := c.core.transport.(*http.Transport)
+	require.True(t, ok, "the default transport is %T", c.core.transport)
+	require.NotNil(t, tr.TLSClientConfig)
+	assert.GreaterOrEqual(t, tr.TLSClientConfig.MinVersion, uint16(tls.VersionTLS12))
 
 	status2Over := func(maxVersion uint16) error {
 		srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
@@ -347,7 +354,7 @@ func TestDefaultTransportRefusesTLSBelow12(t *testing.T) {
 	}
 
 	require.NoError(t, status2Over(tls.VersionTLS12))
-	err := status2Over(tls.VersionTLS11)
+	err = status2Over(tls.VersionTLS11)
 	var tErr *TransportError
 	require.ErrorAs(t, err, &tErr)
 	assert.ErrorContains(t, err, "protocol version")

@@ -66,7 +66,7 @@
 // module, so that all replicas of a service share one budget (its example,
 // redislimit/examples/redislimit, runs two clients sharing one limit).
 // NewLocalLimiter and NewLocalCooldownStore return the in-process ones, to
-// share between the clients of one process or to fall back on.
+// share between the clients of one shop in one process or to fall back on.
 //
 // # Logging
 //

@@ -27,9 +27,11 @@ import (
 //	CooldownUntil(ctx, r.Customer)      the customer's, when the call names one
 //	Wait(ctx, r)                        r as described by LimitRequest
 //
-// and after an answer of 429, StartCooldown(ctx, key, now+wait), with key
-// the customer's (or "" when the call names none) and wait the answer's
-// Retry-After, or one second when it has none.
+// and, as soon as an attempt's answer is a 429 (before the retry policy
+// sees it), StartCooldown(ctx, key, now+wait), with key the customer's (or
+// "" when the call names none) and wait the answer's Retry-After held to
+// at least one second (a missing, zero or past one reads as one second)
+// and at most an hour.
 
 // Limit scopes, the values of LimitRequest.Class.
 const (
@@ -89,12 +91,12 @@ type Limiter interface {
 
 // CooldownStore remembers, per key, until when calls must not be sent
 // because Bubblehouse answered 429. A cooldown record is a key and an end
-// time: the key is a customer key as in LimitRequest.Customer, or "" for
-// the whole client; the end time is the moment of the 429 plus its
-// Retry-After. A record only matters until it ends, so a store may drop it
-// then (an expiring key, say). Times are read from the client's clock; a
-// store shared between machines may keep the remaining duration instead,
-// so that clock differences do not matter.
+// time: the key is a customer key as in LimitRequest.Customer, or "" for the
+// whole client; the end time is the moment the 429 reached the client plus
+// its Retry-After, held to [1 s, 1 h]. A record only matters until it ends,
+// so a store may drop it then (an expiring key, say). Times are read from
+// the client's clock; a store shared between machines may keep the remaining
+// duration instead, so that clock differences do not matter.
 //
 // Before each attempt the client reads the cooldowns of "" and of the
 // attempt's customer and waits for the later one to end, or fails the call
@@ -116,10 +118,14 @@ type CooldownStore interface {
 }
 
 // RateLimit is the limit of one token bucket, as the With*RateLimit
-// options take it: Rate tokens a second, up to Burst at once. A Rate of
-// rate.Inf is no limit (Burst then does not matter).
+// options take it. The zero RateLimit is not a limit; LocalLimits reads it
+// as "the client's default".
 type RateLimit struct {
-	Rate  rate.Limit
+	// Rate is how many tokens a second the bucket gains; rate.Inf is no
+	// limit at all (Burst then does not matter).
+	Rate rate.Limit
+	// Burst is how many tokens the bucket holds, so how many calls may go
+	// at once after a quiet spell; at least 1 unless Rate is rate.Inf.
 	Burst int
 }
 
@@ -127,6 +133,9 @@ type RateLimit struct {
 // a Rate of rate.Inf, or one in (0, 1e9] with a Burst of at least 1. It is
 // there for Limiters that take the same settings as the client, so that
 // they refuse the same ones.
+//
+// Its error has no prefix, so that the option or constructor that calls it
+// can name itself in front.
 func (l RateLimit) Validate() error {
 	return ratelimit.CheckSetting(l.Rate, l.Burst)
 }
@@ -135,27 +144,59 @@ func (l RateLimit) setting() ratelimit.Setting {
 	return ratelimit.Setting{Limit: l.Rate, Burst: l.Burst}
 }
 
+// LocalLimits are the buckets of an in-process Limiter (NewLocalLimiter).
+// A zero field is the client's default for that bucket, as if its option
+// were not given; RateLimit{Rate: rate.Inf} turns a bucket off.
+type LocalLimits struct {
+	// Global is shared by every call (WithRateLimit). Default: none.
+	Global RateLimit
+	// Customer is kept for each LimitRequest.Customer
+	// (WithCustomerRateLimit). Default: DefaultCustomerRate,
+	// DefaultCustomerBurst.
+	Customer RateLimit
+	// Export is drawn on by ClassExport attempts as well
+	// (WithExportRateLimit). Default: DefaultExportRate, DefaultExportBurst.
+	Export RateLimit
+}
+
+// withDefaults fills in the zero fields of l.
+func (l LocalLimits) withDefaults() LocalLimits {
+	if l.Global == (RateLimit{}) {
+		l.Global = RateLimit{Rate: rate.Inf}
+	}
+	if l.Customer == (RateLimit{}) {
+		l.Customer = RateLimit{Rate: DefaultCustomerRate, Burst: DefaultCustomerBurst}
+	}
+	if l.Export == (RateLimit{}) {
+		l.Export = RateLimit{Rate: DefaultExportRate, Burst: DefaultExportBurst}
+	}
+	return l
+}
+
 // NewLocalLimiter returns a new in-process Limiter with the policy a client
-// uses when it is given no WithLimiter: a bucket of global shared by every
-// call, one of customer for each LimitRequest.Customer, and one of export
-// for ClassExport attempts. Each attempt takes LimitRequest.Cost tokens
-// from every bucket it draws on (see Limiter for what Wait returns).
+// uses when it is given no WithLimiter: a bucket of l.Global shared by
+// every call, one of l.Customer for each LimitRequest.Customer, and one of
+// l.Export for ClassExport attempts. Each attempt takes LimitRequest.Cost
+// tokens from every bucket it draws on (see Limiter for what Wait returns).
+// NewLocalLimiter(LocalLimits{}) is the client's default.
 //
 // It is for Limiter implementations that fall back on in-process limits
-// (redislimit does while Redis is down), and for several clients in one
-// process that should share one budget: give each the same Limiter with
-// WithLimiter. Use DefaultCustomerRate and its siblings for the defaults; a
-// limit that Validate refuses makes it fail, naming which one.
-func NewLocalLimiter(global, customer, export RateLimit) (Limiter, error) {
-	for _, l := range []struct {
+// (redislimit does while Redis is down), and for several clients of one
+// shop in one process that should share one budget: give each the same
+// Limiter with WithLimiter. Its keys do not name the shop, so clients of
+// different shops must not share one. A limit that Validate refuses makes
+// it fail, naming which one.
+func NewLocalLimiter(l LocalLimits) (Limiter, error) {
+	l = l.withDefaults()
+	for _, b := range []struct {
 		name string
 		RateLimit
-	}{{"global", global}, {"customer", customer}, {"export", export}} {
-		if err := l.Validate(); err != nil {
-			return nil, fmt.Errorf("bubblehouse: NewLocalLimiter: the %s limit: %w", l.name, err)
+	}{{"global", l.Global}, {"customer", l.Customer}, {"export", l.Export}} {
+		if err := b.Validate(); err != nil {
+			return nil, fmt.Errorf("bubblehouse: NewLocalLimiter: the %s limit: %w", b.name, err)
 		}
 	}
-	return newLocalLimiter(ratelimit.RealClock{}, global.setting(), customer.setting(), export.setting()), nil
+	return newLocalLimiter(ratelimit.RealClock{}, l.Global.setting(), l.Customer.setting(), l.Export.setting()), nil
 }
 
 // localLimiter is the default Limiter: a client-wide bucket, a bucket per
@@ -186,7 +227,9 @@ func rateLimitError(endpoint string, err error) error {
 // NewLocalCooldownStore returns a new in-process CooldownStore, the one a
 // client keeps its cooldowns in when it is given no WithCooldownStore. Its
 // methods never fail. Like NewLocalLimiter, it is for stores that fall
-// back on it and for clients in one process that share one.
+// back on it and for clients of one shop in one process that share one:
+// its keys do not name the shop, so a 429 one shop's client records would
+// hold another shop's.
 func NewLocalCooldownStore() CooldownStore {
 	return newLocalCooldowns(ratelimit.RealClock{})
 }

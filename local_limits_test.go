@@ -2,6 +2,7 @@ package bubblehouse_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -30,12 +31,12 @@ func TestRateLimitValidate(t *testing.T) {
 
 func TestNewLocalLimiterValidates(t *testing.T) {
 	bad := bubblehouse.RateLimit{Rate: 1, Burst: 0}
-	for name, args := range map[string][3]bubblehouse.RateLimit{
-		"global":   {bad, off, off},
-		"customer": {off, bad, off},
-		"export":   {off, off, bad},
+	for name, limits := range map[string]bubblehouse.LocalLimits{
+		"global":   {Global: bad},
+		"customer": {Customer: bad},
+		"export":   {Export: bad},
 	} {
-		l, err := bubblehouse.NewLocalLimiter(args[0], args[1], args[2])
+		l, err := bubblehouse.NewLocalLimiter(limits)
 		assert.Nil(t, l)
 		assert.ErrorContains(t, err, "the "+name+" limit", name)
 	}
@@ -45,11 +46,11 @@ func TestNewLocalLimiterValidates(t *testing.T) {
 // for exports, one for everything; a wait that does not fit fails at once
 // with a *RateLimitError, taking nothing.
 func TestNewLocalLimiterPolicy(t *testing.T) {
-	l, err := bubblehouse.NewLocalLimiter(
-		bubblehouse.RateLimit{Rate: 1, Burst: 3},  // global
-		bubblehouse.RateLimit{Rate: 10, Burst: 1}, // per customer
-		bubblehouse.RateLimit{Rate: 1, Burst: 1},  // exports
-	)
+	l, err := bubblehouse.NewLocalLimiter(bubblehouse.LocalLimits{
+		Global:   bubblehouse.RateLimit{Rate: 1, Burst: 3},
+		Customer: bubblehouse.RateLimit{Rate: 10, Burst: 1},
+		Export:   bubblehouse.RateLimit{Rate: 1, Burst: 1},
+	})
 	require.NoError(t, err)
 	ctx := context.Background()
 	req := func(customer, class string) bubblehouse.LimitRequest {
@@ -102,7 +103,7 @@ func TestNewLocalCooldownStore(t *testing.T) {
 // budget: what one spends, the other waits for.
 func TestClientsShareALocalLimiter(t *testing.T) {
 	srv := bubblehousetest.NewServer(t, bubblehousetest.WithDemoData())
-	lim, err := bubblehouse.NewLocalLimiter(off, bubblehouse.RateLimit{Rate: 0.1, Burst: 1}, off)
+	lim, err := bubblehouse.NewLocalLimiter(bubblehouse.LocalLimits{Customer: bubblehouse.RateLimit{Rate: 0.1, Burst: 1}, Export: off})
 	require.NoError(t, err)
 	cs := bubblehouse.NewLocalCooldownStore()
 	a := srv.Client(bubblehouse.WithLimiter(lim), bubblehouse.WithCooldownStore(cs), bubblehouse.WithMaxWait(0))
@@ -116,4 +117,27 @@ func TestClientsShareALocalLimiter(t *testing.T) {
 	var rl *bubblehouse.RateLimitError
 	require.ErrorAs(t, err, &rl, "a took the customer's one token")
 	assert.Len(t, srv.Requests(), 1, "b sent nothing")
+}
+
+// LocalLimits{} is the client's default policy: no client-wide bucket, the
+// default per-customer and export buckets.
+func TestLocalLimitsZeroIsTheDefault(t *testing.T) {
+	l, err := bubblehouse.NewLocalLimiter(bubblehouse.LocalLimits{})
+	require.NoError(t, err)
+	ctx := context.Background()
+	req := func(customer, class string) bubblehouse.LimitRequest {
+		return bubblehouse.LimitRequest{Endpoint: "CustomerBalance3", Class: class, Customer: customer, Cost: 1}
+	}
+	var rl *bubblehouse.RateLimitError
+	for i := range bubblehouse.DefaultCustomerBurst {
+		require.NoError(t, l.Wait(ctx, req("email:a@example.com", bubblehouse.ClassRead)), "call %d of the default burst", i+1)
+	}
+	require.ErrorAs(t, l.Wait(ctx, req("email:a@example.com", bubblehouse.ClassRead)), &rl, "past DefaultCustomerBurst")
+	for i := range 100 {
+		require.NoError(t, l.Wait(ctx, req("", bubblehouse.ClassRead)), "no client-wide bucket: call %d", i+1)
+	}
+	for i := range bubblehouse.DefaultExportBurst {
+		require.NoError(t, l.Wait(ctx, req(fmt.Sprint("shopid:", i), bubblehouse.ClassExport)), "export %d of the default burst", i+1)
+	}
+	require.ErrorAs(t, l.Wait(ctx, req("shopid:x", bubblehouse.ClassExport)), &rl, "past DefaultExportBurst")
 }

@@ -51,7 +51,7 @@ func TestStress(t *testing.T) {
 			_, _ = io.WriteString(w, statusAnswer)
 		}
 	})
-	cooldowns := &cooldownRecorder{CooldownStore: &localCooldowns{clk: ratelimit.RealClock{}, gate: ratelimit.NewGate()}}
+	cooldowns := &cooldownRecorder{CooldownStore: newLocalCooldowns(ratelimit.RealClock{})}
 	tr := newTransport()
 	t.Cleanup(tr.CloseIdleConnections)
 	sends := &sendRecorder{next: tr, sends: map[int][]time.Time{}}

@@ -100,7 +100,7 @@ func New(rdb redis.UniversalClient, opts ...Option) (*Limiter, error) {
 			return nil, fmt.Errorf("redislimit: %w", err)
 		}
 	}
-	local, err := bubblehouse.NewLocalLimiter(s.global, s.customer, s.export)
+	local, err := bubblehouse.NewLocalLimiter(bubblehouse.LocalLimits{Global: s.global, Customer: s.customer, Export: s.export})
 	if err != nil { // the options have validated the limits already
 		return nil, fmt.Errorf("redislimit: %w", err)
 	}
