@@ -26,6 +26,10 @@
 // or load the demo shop with WithDemoData. Script failures with FailNext,
 // slow answers with SetLatency, broken connections with CutNext, and a
 // per-customer limit with WithCustomerRateLimit; assert on Requests.
+// FailNext, SetLatency and CutNext return an error for a script that could
+// never happen as asked (an unknown endpoint name, a status that is not an
+// error); on a server made by NewServer they also fail the test, so their
+// result may be ignored there, as the examples do.
 //
 // # What the fake checks
 //

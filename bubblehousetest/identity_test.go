@@ -227,6 +227,14 @@ func TestAddCustomerReplaces(t *testing.T) {
 		require.NotNil(t, bal.CurTier)
 		assert.Equal(t, wantCur, bal.CurTier.Name)
 	})
+	t.Run("a replacement keeps its place", func(t *testing.T) {
+		srv.AddCustomer(Customer{Details: bubblehouse.Customer2{ID: "first", Email: "shared@example.com", FirstName: "First"}})
+		srv.AddCustomer(Customer{Details: bubblehouse.Customer2{ID: "second", Email: "shared@example.com", FirstName: "Second"}})
+		srv.AddCustomer(Customer{Details: bubblehouse.Customer2{ID: "first", Email: "shared@example.com", FirstName: "First again"}})
+		det, err := details(bubblehouse.ByEmail("shared@example.com"))
+		require.NoError(t, err)
+		assert.Equal(t, "First again", det.FirstName, "the first match by email is still the first customer")
+	})
 	t.Run("a new customer matching two replaces both", func(t *testing.T) {
 		a := srv.AddCustomer(Customer{Details: bubblehouse.Customer2{ID: "twin-a", FirstName: "A"}})
 		b := srv.AddCustomer(Customer{Details: bubblehouse.Customer2{ID: "twin-b", FirstName: "B"}})

@@ -67,13 +67,23 @@ func (s *Server) AddCustomer(c Customer) bubblehouse.BHID {
 			c.Referrals[i].ReferralBHID = s.newBHIDLocked()
 		}
 	}
+	// The new record takes the place of the first one it replaces, so that
+	// lookups that return the first match (an email two customers share)
+	// keep their order; a customer that replaces none goes last.
+	rec := &customerRecord{c: c}
 	kept := s.customers[:0:0]
+	placed := false
 	for _, old := range s.customers {
 		if !sameBHID(old.c.Details.BHID, c.Details.BHID) && (c.Details.ID == "" || old.c.Details.ID != c.Details.ID) {
 			kept = append(kept, old)
+		} else if !placed {
+			kept, placed = append(kept, rec), true
 		}
 	}
-	s.customers = append(kept, &customerRecord{c: c})
+	if !placed {
+		kept = append(kept, rec)
+	}
+	s.customers = kept
 	return c.Details.BHID
 }
 
@@ -81,7 +91,9 @@ func (s *Server) AddCustomer(c Customer) bubblehouse.BHID {
 // would serve it (its Go fields, plus the keys its seed JSON has that the
 // SDK does not model) and decoded afresh, so the copy shares no slice, map
 // or pointer with c, and its Raw is what the server serves. A value that
-// cannot be encoded is kept as it is; serving it answers 500.
+// cannot be encoded, or not decoded back (neither happens to a value the
+// SDK's types can hold), is kept as it is, shared with c; serving one that
+// cannot be encoded answers 500.
 func (c Customer) snapshot() Customer {
 	out := Customer{
 		Details: clone(c.Details, c.Details.Raw()),

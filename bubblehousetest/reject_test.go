@@ -36,6 +36,8 @@ func TestRejectsBadTokens(t *testing.T) {
 		{"expired", mint(t, hs256(DefaultKeyID), claims(DemoShop, "exp", now-60), defaultKey), "The token has expired"},
 		{"iat in the future", mint(t, hs256(DefaultKeyID), claims(DemoShop, "iat", now+60), defaultKey), "The token is not valid yet"},
 		{"iat not a number", mint(t, hs256(DefaultKeyID), claims(DemoShop, "iat", "now"), defaultKey), "The token's iat is not a number"},
+		{"exp null", mint(t, hs256(DefaultKeyID), claims(DemoShop, "exp", json.RawMessage("null")), defaultKey), "The token's exp is not a number"},
+		{"iat null", mint(t, hs256(DefaultKeyID), claims(DemoShop, "iat", json.RawMessage("null")), defaultKey), "The token's iat is not a number"},
 		{"another shop", mint(t, hs256(DefaultKeyID), claims("other-shop"), defaultKey), "The token is for another shop"},
 		{"shop prefix is not a shop", mint(t, hs256(DefaultKeyID), claims(DemoShop+"x"), defaultKey), "The token is for another shop"},
 		{"empty customer id", mint(t, hs256(DefaultKeyID), claims(DemoShop+"/"), defaultKey), "The token is for another shop"},

@@ -159,9 +159,10 @@ func audienceIsBH(raw json.RawMessage) bool {
 
 // numericDate reads a JWT NumericDate: seconds since the epoch, possibly
 // fractional. Values beyond any sane date are clamped, never overflowed.
+// null is no number (encoding/json would read it as 0: 1970, expired).
 func numericDate(raw json.RawMessage) (time.Time, bool) {
 	var f float64
-	if json.Unmarshal(raw, &f) != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+	if bytes.Equal(bytes.TrimSpace(raw), []byte("null")) || json.Unmarshal(raw, &f) != nil || math.IsNaN(f) || math.IsInf(f, 0) {
 		return time.Time{}, false
 	}
 	const limit = 1 << 40 // about 36,000 years
