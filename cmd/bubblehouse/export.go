@@ -45,13 +45,31 @@ func (a *app) exportToStdout(ctx context.Context, c *bubblehouse.Client, in *bub
 		p = newProgress(w, a.env.stderr, "stdout", a.env.now)
 		w = p
 	}
-	n, err := c.ExportCustomerData1To(ctx, in, w)
-	p.done(err)
+	// What goes to stdout cannot be taken back, but the exit status can
+	// still say it is incomplete: the same check as for a file, on the
+	// bytes as they pass. The checker drains what it does not need, so the
+	// export never blocks on it.
+	pr, pw := io.Pipe()
+	checked := make(chan error, 1)
+	go func() {
+		err := checkOneJSONValue(pr)
+		_, _ = io.Copy(io.Discard, pr)
+		checked <- err
+	}()
+	n, err := c.ExportCustomerData1To(ctx, in, io.MultiWriter(w, pw))
+	pw.CloseWithError(err) // nil: the checker sees the end of the export
+	incomplete := <-checked
 	if err != nil {
-		if n > 0 {
-			return fmt.Errorf("%s; the %d bytes written to stdout are incomplete", exportFailure(err, n), n)
-		}
+		incomplete = nil // the export's own error says more
+	}
+	p.done(errors.Join(err, incomplete))
+	switch {
+	case err != nil && n > 0:
+		return fmt.Errorf("%s; the %d bytes written to stdout are incomplete", exportFailure(err, n), n)
+	case err != nil:
 		return errors.New(exportFailure(err, n))
+	case incomplete != nil:
+		return fmt.Errorf("export failed after %d bytes: the answer is not one complete JSON value: %v; the %d bytes written to stdout are incomplete", n, incomplete, n)
 	}
 	return nil
 }
@@ -97,7 +115,11 @@ func (a *app) exportToFile(ctx context.Context, c *bubblehouse.Client, in *bubbl
 	n, err := c.ExportCustomerData1To(ctx, in, w)
 	var incomplete error
 	if err == nil {
-		incomplete = checkOneJSONValue(tmp)
+		if _, serr := tmp.Seek(0, io.SeekStart); serr != nil {
+			incomplete = fmt.Errorf("rereading the export: %w", serr)
+		} else {
+			incomplete = checkOneJSONValue(tmp)
+		}
 	}
 	p.done(errors.Join(err, incomplete))
 	if err != nil {
@@ -122,21 +144,18 @@ func (a *app) exportToFile(ctx context.Context, c *bubblehouse.Client, in *bubbl
 	return nil
 }
 
-// checkOneJSONValue reads f from its start and reports whether it holds
+// checkOneJSONValue reads r to its end and reports whether it holds
 // exactly one complete JSON value with nothing but whitespace after it. The
 // SDK cannot always tell a cut answer from a whole one: for a body that
 // ends without HTTP framing (no Content-Length, not chunked, the connection
 // simply closed) it checks only that the last byte closes the value, so a
 // cut just after a nested value closes reads as complete. But a cut JSON
-// value is not a value, so this is checked before the export gets its name. The
-// tokens are walked rather than decoded, so memory does not grow with the
+// value is not a value, so this is checked before a file export gets its
+// name, and before a stdout export exits 0. The tokens are walked rather than decoded, so memory does not grow with the
 // export (only with its longest string and its depth). Errors give byte
 // offsets, never content: an export is personal data.
-func checkOneJSONValue(f io.ReadSeeker) error {
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
-		return fmt.Errorf("rereading the export: %w", err)
-	}
-	dec := json.NewDecoder(bufio.NewReaderSize(f, 64<<10))
+func checkOneJSONValue(r io.Reader) error {
+	dec := json.NewDecoder(bufio.NewReaderSize(r, 64<<10))
 	for depth := 0; ; {
 		tok, err := dec.Token()
 		switch {

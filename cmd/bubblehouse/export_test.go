@@ -309,6 +309,22 @@ func TestExportChecksTheJSONIsComplete(t *testing.T) {
 				assertNothingLanded(t, dir, out, existing)
 			})
 		}
+		// To stdout the bytes cannot be taken back, but the exit status
+		// and the error line say the same.
+		t.Run(tt.name+"/stdout", func(t *testing.T) {
+			api := closeDelimited(t, tt.body)
+			r := newCLI(t).run("--base-url", api.URL, "--shop", f.srv.Shop(), "--key-id", f.srv.KeyID(), "--secret-file", f.secretFile,
+				"export", "--email", bigEmail)
+			assert.Equal(t, string(tt.body), r.stdout, "every byte is passed on either way")
+			if tt.msg == "" {
+				require.Equal(t, 0, r.code, r.stderr)
+				return
+			}
+			assert.Equal(t, exitError, r.code)
+			requireOneLine(t, r.stderr)
+			assert.Contains(t, r.stderr, fmt.Sprintf("bubblehouse export: export failed after %d bytes: %s", len(tt.body), tt.msg))
+			assert.Contains(t, r.stderr, fmt.Sprintf("the %d bytes written to stdout are incomplete", len(tt.body)))
+		})
 	}
 }
 
