@@ -55,9 +55,14 @@ type result struct {
 	elapsed time.Duration // from the first call to the end of the last
 }
 
-// rate is the calls a second after the first burst, which goes at once.
+// rate is the calls a second after the first bursts, which go at once:
+// one burst for the shared limit, one per replica without it.
 func (r result) rate() float64 {
-	return float64(r.calls-burst) / r.elapsed.Seconds()
+	bursts := int64(burst)
+	if !r.shared {
+		bursts *= 2
+	}
+	return float64(r.calls-bursts) / r.elapsed.Seconds()
 }
 
 // run makes the two replicas' calls, telling out what happens; logger gets
@@ -123,8 +128,12 @@ func run(ctx context.Context, addr string, out io.Writer, logger *slog.Logger) (
 		return result{}, err
 	}
 	res := result{shared: shared, calls: received.Load(), elapsed: time.Since(start)}
+	firstBursts := burst
+	if !shared {
+		firstBursts *= 2
+	}
 	fmt.Fprintf(out, "%d calls in %v: %.1f calls/s in total after the first %d (limit %d/s%s).\n",
-		res.calls, res.elapsed.Round(10*time.Millisecond), res.rate(), burst, limit, map[bool]string{true: ", shared", false: " per replica"}[shared])
+		res.calls, res.elapsed.Round(10*time.Millisecond), res.rate(), firstBursts, limit, map[bool]string{true: ", shared", false: " per replica"}[shared])
 	return res, nil
 }
 
