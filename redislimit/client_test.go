@@ -66,16 +66,19 @@ func replica(t *testing.T, api *fakeAPI, redisAddr string, lopts []Option, copts
 	// make a slow command look like an outage, unless a test wants it to.
 	l, err := New(newRedisClient(t, redisAddr), append([]Option{WithPrefix("test:" + t.Name() + ":"), WithOpTimeout(time.Second)}, lopts...)...)
 	require.NoError(t, err)
-	opts := append([]bubblehouse.Option{
+	return apiClient(t, api, append([]bubblehouse.Option{bubblehouse.WithLimiter(l), bubblehouse.WithCooldownStore(l)}, copts...)...), l
+}
+
+// apiClient is a client of api with no retries, a static token and opts.
+func apiClient(t *testing.T, api *fakeAPI, opts ...bubblehouse.Option) *bubblehouse.Client {
+	t.Helper()
+	c, err := bubblehouse.NewClient("test-shop", append([]bubblehouse.Option{
 		bubblehouse.WithToken("test-token"),
 		bubblehouse.WithBaseURL(api.URL),
-		bubblehouse.WithLimiter(l),
-		bubblehouse.WithCooldownStore(l),
 		bubblehouse.WithMaxRetries(0),
-	}, copts...)
-	c, err := bubblehouse.NewClient("test-shop", opts...)
+	}, opts...)...)
 	require.NoError(t, err)
-	return c, l
+	return c
 }
 
 // Three replicas sharing a limit of R/s make R calls a second between
@@ -261,8 +264,7 @@ func counted(t *testing.T, api *fakeAPI, redisAddr string, lopts []Option) (*bub
 	t.Helper()
 	_, l := replica(t, api, redisAddr, lopts)
 	cl := &countingLimiter{Limiter: l}
-	c, _ := replica(t, api, redisAddr, lopts, bubblehouse.WithLimiter(cl), bubblehouse.WithCooldownStore(l))
-	return c, l, cl
+	return apiClient(t, api, bubblehouse.WithLimiter(cl), bubblehouse.WithCooldownStore(l)), l, cl
 }
 
 // callWindow has workers goroutines make calls for d. Each call's context
